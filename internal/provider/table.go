@@ -1,0 +1,367 @@
+package provider
+
+import (
+	"slices"
+	"time"
+)
+
+// TableVersion names this edition of the rule table. Networks change their
+// limits; bump it whenever a figure changes so stored validation results and
+// logs can say which edition judged a post.
+const TableVersion = "2025-06-01"
+
+// Byte sizes used by the table. Networks publish limits both in decimal
+// megabytes and in binary mebibytes; each row says which.
+const (
+	kB  = 1000
+	mB  = 1000 * kB
+	gB  = 1000 * mB
+	miB = 1 << 20
+)
+
+// MIME types Herald accepts for uploads, named once for the rows below.
+const (
+	mimeJPEG = "image/jpeg"
+	mimePNG  = "image/png"
+	mimeGIF  = "image/gif"
+	mimeWebP = "image/webp"
+	mimeBMP  = "image/bmp"
+	mimeTIFF = "image/tiff"
+	mimeMP4  = "video/mp4"
+	mimeMOV  = "video/quicktime"
+	mimeWebM = "video/webm"
+	mimeM4V  = "video/x-m4v"
+)
+
+// Limits for which Rules has no way to say "none allowed" (a zero limit
+// means "no limit known") are noted on their rows as "none: ..." so the
+// validator or the adapter can enforce them.
+
+// table holds one row per network of shared/networks.md. It is never
+// modified: DefaultRules hands out copies. Figures marked (3p) are published
+// only by vendors of posting APIs; where they disagree the stricter one is
+// used.
+var table = []Rules{
+	{
+		Network: "x",
+		// 280 weighted characters on the free tier; Premium allows more
+		// (4,000 and 25,000 are both reported (3p)), which Herald cannot
+		// see from the API, so the free limit applies.
+		MaxChars: 280,
+		Count:    CountX,
+		// 4 photos OR 1 GIF OR 1 video. Rules cannot say "one GIF alone";
+		// the X adapter must enforce it.
+		MaxImages:          4,
+		MaxVideos:          1,
+		MixImagesAndVideos: false,
+		ImageTypes:         []string{mimeJPEG, mimePNG, mimeGIF, mimeWebP},
+		VideoTypes:         []string{mimeMP4, mimeMOV},
+		ImageMaxBytes:      5 * mB,
+		GIFMaxBytes:        15 * mB,
+		// Default accounts: 0.5 s to 20 min, up to 8 GB (Premium: 125 min
+		// and 16 GB).
+		VideoMaxBytes:    8 * gB,
+		VideoMinDuration: 500 * time.Millisecond,
+		VideoMaxDuration: 20 * time.Minute,
+		AltTextMax:       1000,
+		// About 300 posts per 3 hours per user.
+		PostsPerWindow: 300,
+		Window:         3 * time.Hour,
+	},
+	{
+		Network:  "facebook",
+		MaxChars: 63206,
+		Count:    CountRunes,
+		// Up to 10 photos or 1 video (3p).
+		MaxImages:          10,
+		MaxVideos:          1,
+		MixImagesAndVideos: false,
+		ImageTypes:         []string{mimeJPEG, mimeBMP, mimePNG, mimeGIF, mimeTIFF},
+		VideoTypes:         []string{mimeMP4, mimeMOV},
+		ImageMaxBytes:      10 * mB,
+		GIFMaxBytes:        10 * mB,
+		// Feed video: 4 GB (3p) and 10 GB (3p) are both reported; the
+		// stricter applies. Up to 240 minutes (3p).
+		VideoMaxBytes:    4 * gB,
+		VideoMaxDuration: 240 * time.Minute,
+	},
+	{
+		Network:       "instagram",
+		MaxChars:      2200,
+		Count:         CountRunes,
+		MediaRequired: true,
+		// Carousels hold up to 10 items, images and videos mixed; a reel is
+		// one video and cannot be in a carousel (the adapter decides the
+		// container type).
+		MaxImages:          10,
+		MaxVideos:          10,
+		MixImagesAndVideos: true,
+		// The Graph API documents JPEG only.
+		ImageTypes:    []string{mimeJPEG},
+		VideoTypes:    []string{mimeMP4, mimeMOV},
+		ImageMaxBytes: 8 * mB,
+		GIFMaxBytes:   8 * mB,
+		// Width 320-1440 and aspect 4:5 to 1.91:1 (3p).
+		ImageMaxWidth: 1440,
+		MinAspect:     4.0 / 5.0,
+		MaxAspect:     1.91,
+		// Reels: 300 MB (3p) and 1 GB (3p) are both reported; the stricter
+		// applies. 3 s to 15 min.
+		VideoMaxBytes:    300 * mB,
+		VideoMinDuration: 3 * time.Second,
+		VideoMaxDuration: 15 * time.Minute,
+		// The real cap is read at run time from content_publishing_limit
+		// (historically 25 per 24 h, now reported 50-100); the historical
+		// figure is the stricter default.
+		PostsPerWindow: 25,
+		Window:         24 * time.Hour,
+	},
+	{
+		Network:  "linkedin",
+		MaxChars: 3000,
+		Count:    CountRunes,
+		// Multi-image posts up to 20 images (3p); at most one video, not
+		// mixed with images.
+		MaxImages:          20,
+		MaxVideos:          1,
+		MixImagesAndVideos: false,
+		ImageTypes:         []string{mimeJPEG, mimePNG, mimeGIF},
+		VideoTypes:         []string{mimeMP4},
+		// Images up to 5 MB and 36,152,320 pixels (3p); video 3 s to
+		// 30 min, up to 500 MB, aspect 1:2.4 to 2.4:1 (3p). The aspect
+		// bound is for video only, so it is left to the adapter.
+		ImageMaxBytes:    5 * mB,
+		GIFMaxBytes:      5 * mB,
+		VideoMaxBytes:    500 * mB,
+		VideoMinDuration: 3 * time.Second,
+		VideoMaxDuration: 30 * time.Minute,
+		// 150 posts per day per member (3p).
+		PostsPerWindow: 150,
+		Window:         24 * time.Hour,
+	},
+	{
+		Network: "tiktok",
+		// Video captions hold 2,200; photo posts have a 90-character title
+		// and a 4,000-character description (3p). The caption limit is the
+		// stricter one for text Herald sends as the post body.
+		MaxChars:      2200,
+		Count:         CountRunes,
+		MediaRequired: true,
+		// One video OR up to 35 photos, never mixed.
+		MaxImages:          35,
+		MaxVideos:          1,
+		MixImagesAndVideos: false,
+		ImageTypes:         []string{mimeJPEG, mimeWebP},
+		VideoTypes:         []string{mimeMP4, mimeWebM, mimeMOV},
+		ImageMaxBytes:      20 * mB,
+		// Up to 4 GB and 10 minutes through the API; the account's real
+		// cap comes from creator_info.max_video_post_duration_sec.
+		VideoMaxBytes:    4 * gB,
+		VideoMaxDuration: 10 * time.Minute,
+	},
+	{
+		Network: "pinterest",
+		// Description 500, title 100, link 2,048 (3p). The description is
+		// the post body.
+		MaxChars:      500,
+		Count:         CountRunes,
+		MediaRequired: true,
+		// One image, one video, or a carousel of 2-5 images of identical
+		// dimensions.
+		MaxImages:          5,
+		MaxVideos:          1,
+		MixImagesAndVideos: false,
+		ImageTypes:         []string{mimeBMP, mimeJPEG, mimePNG, mimeTIFF, mimeGIF, mimeWebP},
+		VideoTypes:         []string{mimeMP4, mimeMOV, mimeM4V},
+		ImageMaxBytes:      20 * mB,
+		GIFMaxBytes:        20 * mB,
+		// 1 GB (3p) and 2 GB (3p) are both reported; the stricter applies.
+		// 4 s to 15 min (3p).
+		VideoMaxBytes:    1 * gB,
+		VideoMinDuration: 4 * time.Second,
+		VideoMaxDuration: 15 * time.Minute,
+	},
+	{
+		Network: "youtube",
+		// Description up to 5,000 (3p); the title (100) is set by the
+		// adapter from the first line.
+		MaxChars:      5000,
+		Count:         CountRunes,
+		MediaRequired: true,
+		// Exactly one video. none: images (Rules cannot say zero; the
+		// adapter refuses them).
+		MaxVideos:     1,
+		VideoMaxBytes: 256 * gB,
+		// The upload quota belongs to the Google Cloud project, shared by
+		// every account Herald serves, not to one account, so it is not a
+		// per-account window here.
+	},
+	{
+		Network: "threads",
+		// 500 characters, emoji counted as their UTF-8 bytes.
+		MaxChars: 500,
+		Count:    CountThreads,
+		// Carousels up to 20 items (3p), images and videos mixed. Media
+		// are fetched by Threads from Herald's public URLs.
+		MaxImages:          20,
+		MaxVideos:          20,
+		MixImagesAndVideos: true,
+		// 250 API posts per 24 h (a carousel counts once); the live figure
+		// is threads_publishing_limit.
+		PostsPerWindow: 250,
+		Window:         24 * time.Hour,
+	},
+	{
+		Network: "bluesky",
+		// 300 graphemes and 3,000 bytes.
+		MaxChars: 300,
+		Count:    CountGraphemes,
+		MaxBytes: 3000,
+		// One embed: up to 4 images OR 1 video.
+		MaxImages:          4,
+		MaxVideos:          1,
+		MixImagesAndVideos: false,
+		ImageTypes:         []string{mimeJPEG, mimePNG, mimeWebP, mimeGIF},
+		VideoTypes:         []string{mimeMP4},
+		ImageMaxBytes:      1000000,
+		GIFMaxBytes:        1000000,
+		ImageMaxWidth:      2000,
+		ImageMaxHeight:     2000,
+		// The lexicon allows 50 MB; the app raised uploads to 100 MB and
+		// 3 minutes (3p). The lexicon is the stricter.
+		VideoMaxBytes:    50 * mB,
+		VideoMaxDuration: 3 * time.Minute,
+		// 1,000 graphemes; counting runes is never more lenient.
+		AltTextMax: 1000,
+	},
+	{
+		Network: "mastodon",
+		// Defaults of a stock Mastodon server. The adapter reads the
+		// instance's real figures from /api/v2/instance; these apply only
+		// when it cannot.
+		MaxChars: 500,
+		Count:    CountMastodon(23),
+		// max_media_attachments defaults to 4 (GoToSocial: 6); Mastodon
+		// refuses a video next to images.
+		MaxImages:          4,
+		MaxVideos:          1,
+		MixImagesAndVideos: false,
+		// image_size_limit 16 MB and video_size_limit 99 MiB on
+		// mastodon.social; uploads over 68 MB are reported failing (3p)
+		// but the instance figure is what the server enforces.
+		ImageMaxBytes: 16 * mB,
+		GIFMaxBytes:   16 * mB,
+		VideoMaxBytes: 99 * miB,
+		AltTextMax:    1500,
+	},
+	{
+		Network:  "googlebusiness",
+		MaxChars: 1500,
+		Count:    CountRunes,
+		// Text and at most one image. none: videos.
+		MaxImages:  1,
+		ImageTypes: []string{mimeJPEG, mimePNG},
+	},
+	{
+		Network: "discord",
+		// Webhook message content: up to 2,000 characters.
+		MaxChars: 2000,
+		Count:    CountRunes,
+		// Up to 10 attachments per message in total (Rules bounds each
+		// kind; the adapter refuses more than 10 together). Any file type
+		// is accepted.
+		MaxImages:          10,
+		MaxVideos:          10,
+		MixImagesAndVideos: true,
+		// "The default limit is 10 MiB" per file (discord.com developer
+		// reference, Uploading Files); servers with boosts allow more, but
+		// a webhook cannot see the boost tier, so the default applies.
+		ImageMaxBytes: 10 * miB,
+		GIFMaxBytes:   10 * miB,
+		VideoMaxBytes: 10 * miB,
+		// Attachment descriptions hold up to 1,024 characters.
+		AltTextMax: 1024,
+		// Webhooks are limited to about 30 messages per minute per channel
+		// (3p; Discord documents only its rate-limit headers, which the
+		// adapter reads).
+		PostsPerWindow: 30,
+		Window:         time.Minute,
+	},
+	{
+		Network: "slack",
+		// Text is sent as section blocks of at most 3,000 characters each
+		// plus a fallback text; Slack truncates message text beyond 40,000
+		// characters.
+		MaxChars: 40000,
+		Count:    CountRunes,
+		// Incoming webhooks cannot upload files: images go as image blocks
+		// by public URL (PNG, JPEG, GIF); videos go as links. A message
+		// holds 50 blocks, up to 14 of them for text, so Herald caps images
+		// at 10.
+		MaxImages:          10,
+		MixImagesAndVideos: true,
+		ImageTypes:         []string{mimePNG, mimeJPEG, mimeGIF},
+		// Image block alt text: up to 2,000 characters.
+		AltTextMax: 2000,
+		// Incoming webhooks: 1 message per second, short bursts allowed.
+		PostsPerWindow: 1,
+		Window:         time.Second,
+	},
+	{
+		Network: "telegram",
+		// sendMessage text: 1-4,096 characters after entity parsing.
+		// Captions hold only 1,024: longer text with media is sent as a
+		// second message by the adapter. Telegram counts UTF-16 code
+		// units; runes undercount astral emoji by one each.
+		MaxChars: 4096,
+		Count:    CountRunes,
+		// sendMediaGroup: 2-10 photos and videos, mixed (the adapter
+		// refuses more than 10 together).
+		MaxImages:          10,
+		MaxVideos:          10,
+		MixImagesAndVideos: true,
+		ImageTypes:         []string{mimeJPEG, mimePNG, mimeGIF, mimeWebP},
+		VideoTypes:         []string{mimeMP4},
+		// sendPhoto: 10 MB, width + height at most 10,000, aspect ratio at
+		// most 20. sendVideo: 50 MB through the Bot API. A GIF inside an
+		// album is sent as a photo, so the photo limit applies.
+		ImageMaxBytes: 10 * mB,
+		GIFMaxBytes:   10 * mB,
+		MinAspect:     1.0 / 20.0,
+		MaxAspect:     20,
+		VideoMaxBytes: 50 * mB,
+		// No more than 20 messages per minute to the same group (Bot FAQ).
+		PostsPerWindow: 20,
+		Window:         time.Minute,
+	},
+	{
+		Network: "feed",
+		// Feeds have no text or media limits of their own; items are
+		// rendered from Herald's stored posts.
+		Count:              CountRunes,
+		MixImagesAndVideos: true,
+	},
+}
+
+// DefaultRules returns a fresh copy of the table's row for network, so the
+// caller may change it (an adapter overlaying live limits) without touching
+// the table.
+func DefaultRules(network string) (Rules, bool) {
+	for _, r := range table {
+		if r.Network == network {
+			r.ImageTypes = slices.Clone(r.ImageTypes)
+			r.VideoTypes = slices.Clone(r.VideoTypes)
+			return r, true
+		}
+	}
+	return Rules{}, false
+}
+
+// TableNetworks lists the networks the table has a row for, in table order.
+func TableNetworks() []string {
+	names := make([]string, len(table))
+	for i, r := range table {
+		names[i] = r.Network
+	}
+	return names
+}

@@ -1,0 +1,177 @@
+package provider
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+// networksMD lists the networks of shared/networks.md plus the ones that need
+// no developer app; the table must have exactly these rows.
+var networksMD = []string{
+	"x", "facebook", "instagram", "linkedin", "tiktok", "pinterest", "youtube",
+	"threads", "bluesky", "mastodon", "googlebusiness", "discord", "slack",
+	"telegram", "feed",
+}
+
+func TestTableHasOneRowPerNetwork(t *testing.T) {
+	t.Parallel()
+	if TableVersion == "" {
+		t.Fatal("TableVersion is empty")
+	}
+	got := TableNetworks()
+	if diff := cmp.Diff(networksMD, got, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+		t.Errorf("table networks (-want +got):\n%s", diff)
+	}
+	seen := map[string]bool{}
+	for _, n := range got {
+		if seen[n] {
+			t.Errorf("network %q has two rows", n)
+		}
+		seen[n] = true
+	}
+}
+
+func TestTableRowInvariants(t *testing.T) {
+	t.Parallel()
+	for _, name := range networksMD {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			r, ok := DefaultRules(name)
+			if !ok {
+				t.Fatalf("DefaultRules(%q) not found", name)
+			}
+			if r.Network != name {
+				t.Errorf("Network = %q, want %q", r.Network, name)
+			}
+			if r.Count == nil {
+				t.Error("Count is nil: every row says how its network counts")
+			}
+			if r.MaxChars < 0 || r.MaxBytes < 0 || r.MaxImages < 0 || r.MaxVideos < 0 {
+				t.Errorf("negative limit in %+v", r)
+			}
+			if (r.PostsPerWindow > 0) != (r.Window > 0) {
+				t.Errorf("PostsPerWindow %d and Window %v must be set together", r.PostsPerWindow, r.Window)
+			}
+			if r.MinAspect > 0 && r.MaxAspect > 0 && r.MinAspect > r.MaxAspect {
+				t.Errorf("MinAspect %v > MaxAspect %v", r.MinAspect, r.MaxAspect)
+			}
+			if r.VideoMinDuration > 0 && r.VideoMaxDuration > 0 && r.VideoMinDuration > r.VideoMaxDuration {
+				t.Errorf("VideoMinDuration %v > VideoMaxDuration %v", r.VideoMinDuration, r.VideoMaxDuration)
+			}
+			for _, m := range r.ImageTypes {
+				if !strings.HasPrefix(m, "image/") {
+					t.Errorf("ImageTypes has %q", m)
+				}
+			}
+			for _, m := range r.VideoTypes {
+				if !strings.HasPrefix(m, "video/") {
+					t.Errorf("VideoTypes has %q", m)
+				}
+			}
+			if r.GIFMaxBytes > 0 && r.ImageMaxBytes > 0 && r.GIFMaxBytes < r.ImageMaxBytes {
+				t.Errorf("GIFMaxBytes %d below ImageMaxBytes %d", r.GIFMaxBytes, r.ImageMaxBytes)
+			}
+			if r.MediaRequired && r.MaxImages == 0 && r.MaxVideos == 0 {
+				t.Error("MediaRequired but no media limits")
+			}
+			// A text counter must count something for ordinary text.
+			if n := r.Count("hello"); n <= 0 {
+				t.Errorf("Count(hello) = %d", n)
+			}
+		})
+	}
+}
+
+// TestTableFigures pins the figures that adapters and their fakes rely on, so
+// a change to the table is a deliberate one (bump TableVersion).
+func TestTableFigures(t *testing.T) {
+	t.Parallel()
+	type figures struct {
+		MaxChars, MaxBytes, MaxImages, MaxVideos int
+		Mix                                      bool
+		ImageMaxBytes, VideoMaxBytes             int64
+		PostsPerWindow                           int
+		Window                                   time.Duration
+	}
+	tests := []struct {
+		network string
+		want    figures
+	}{
+		{"x", figures{MaxChars: 280, MaxImages: 4, MaxVideos: 1, ImageMaxBytes: 5_000_000, VideoMaxBytes: 8_000_000_000, PostsPerWindow: 300, Window: 3 * time.Hour}},
+		{"bluesky", figures{MaxChars: 300, MaxBytes: 3000, MaxImages: 4, MaxVideos: 1, ImageMaxBytes: 1_000_000, VideoMaxBytes: 50_000_000}},
+		{"mastodon", figures{MaxChars: 500, MaxImages: 4, MaxVideos: 1, ImageMaxBytes: 16_000_000, VideoMaxBytes: 99 << 20}},
+		{"threads", figures{MaxChars: 500, MaxImages: 20, MaxVideos: 20, Mix: true, PostsPerWindow: 250, Window: 24 * time.Hour}},
+		{"discord", figures{MaxChars: 2000, MaxImages: 10, MaxVideos: 10, Mix: true, ImageMaxBytes: 10 << 20, VideoMaxBytes: 10 << 20, PostsPerWindow: 30, Window: time.Minute}},
+		{"slack", figures{MaxChars: 40000, MaxImages: 10, Mix: true, PostsPerWindow: 1, Window: time.Second}},
+		{"telegram", figures{MaxChars: 4096, MaxImages: 10, MaxVideos: 10, Mix: true, ImageMaxBytes: 10_000_000, VideoMaxBytes: 50_000_000, PostsPerWindow: 20, Window: time.Minute}},
+		{"googlebusiness", figures{MaxChars: 1500, MaxImages: 1}},
+		{"feed", figures{Mix: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.network, func(t *testing.T) {
+			t.Parallel()
+			r, ok := DefaultRules(tt.network)
+			if !ok {
+				t.Fatalf("no row for %q", tt.network)
+			}
+			got := figures{r.MaxChars, r.MaxBytes, r.MaxImages, r.MaxVideos, r.MixImagesAndVideos,
+				r.ImageMaxBytes, r.VideoMaxBytes, r.PostsPerWindow, r.Window}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("figures (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestTableCounters(t *testing.T) {
+	t.Parallel()
+	// A family emoji is one grapheme, several runes and many bytes: each
+	// network's counter must see it its own way.
+	const family = "👨‍👩‍👧"
+	bsky, _ := DefaultRules("bluesky")
+	if got := bsky.Count(family); got != 1 {
+		t.Errorf("bluesky counts %q as %d, want 1 grapheme", family, got)
+	}
+	threads, _ := DefaultRules("threads")
+	if got := threads.Count(family); got != len(family) {
+		t.Errorf("threads counts %q as %d, want %d bytes", family, got, len(family))
+	}
+	mastodon, _ := DefaultRules("mastodon")
+	url := "https://example.com/" + strings.Repeat("a", 100)
+	if got := mastodon.Count(url); got != 23 {
+		t.Errorf("mastodon counts a long URL as %d, want 23", got)
+	}
+}
+
+func TestDefaultRulesUnknown(t *testing.T) {
+	t.Parallel()
+	if r, ok := DefaultRules("myspace"); ok {
+		t.Errorf("DefaultRules(myspace) = %+v, true; want false", r)
+	}
+}
+
+func TestDefaultRulesReturnsACopy(t *testing.T) {
+	t.Parallel()
+	for _, name := range networksMD {
+		before, _ := DefaultRules(name)
+		r, _ := DefaultRules(name)
+		r.MaxChars = -1
+		r.Network = "changed"
+		if len(r.ImageTypes) > 0 {
+			r.ImageTypes[0] = "image/changed"
+		}
+		r.ImageTypes = append(r.ImageTypes, "image/appended")
+		if len(r.VideoTypes) > 0 {
+			r.VideoTypes[0] = "video/changed"
+		}
+		after, _ := DefaultRules(name)
+		opts := cmpopts.IgnoreFields(Rules{}, "Count")
+		if diff := cmp.Diff(before, after, opts); diff != "" {
+			t.Errorf("%s: changing a copy changed the table (-before +after):\n%s", name, diff)
+		}
+	}
+}
