@@ -1,0 +1,207 @@
+// Package sqlite is Herald's embedded store: SQLite through the pure-Go
+// modernc.org/sqlite driver, in WAL mode with foreign keys on. Writes go
+// through one connection (SQLite has one writer; queuing in Go is cheaper
+// than busy-waiting in SQLite) and reads through a pool.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	sqlite3 "modernc.org/sqlite"
+	sqlite3lib "modernc.org/sqlite/lib"
+
+	"github.com/heraldhq/herald/internal/store"
+	"github.com/heraldhq/herald/internal/store/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Store is the SQLite store.
+type Store struct {
+	*sqlstore.Queries
+	write *sql.DB
+	read  *sql.DB
+	path  string
+}
+
+var _ store.Store = (*Store)(nil)
+
+var dialect = &sqlstore.Dialect{
+	IsUniqueViolation: func(err error) bool {
+		var e *sqlite3.Error
+		return errors.As(err, &e) && (e.Code() == sqlite3lib.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3lib.SQLITE_CONSTRAINT_PRIMARYKEY)
+	},
+	IsForeignKeyViolation: func(err error) bool {
+		var e *sqlite3.Error
+		return errors.As(err, &e) && e.Code() == sqlite3lib.SQLITE_CONSTRAINT_FOREIGNKEY
+	},
+}
+
+// Open opens (creating if needed) the database file at path. It does not
+// migrate; call Migrate.
+func Open(path string) (*Store, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("create database directory: %w", err)
+		}
+	}
+	write, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		return nil, err
+	}
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxLifetime(0)
+	read, err := sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		write.Close()
+		return nil, err
+	}
+	n := max(4, runtime.GOMAXPROCS(0)*2)
+	read.SetMaxOpenConns(n)
+	read.SetMaxIdleConns(n)
+	s := &Store{write: write, read: read, path: path}
+	s.Queries = sqlstore.New(dbAdapter{read}, dbAdapter{write}, dialect)
+	if err := s.Ping(context.Background()); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return s, nil
+}
+
+func dsn(path string, readOnly bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		q.Set("_txlock", "immediate")
+	}
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+}
+
+// DB returns the writer connection pool, for the job queue (River's SQLite
+// driver), which must share the one writer.
+func (s *Store) DB() *sql.DB { return s.write }
+
+// Path returns the database file's path.
+func (s *Store) Path() string { return s.path }
+
+// Migrate applies Herald's pending migrations and returns their names.
+func (s *Store) Migrate(ctx context.Context, now time.Time) ([]string, error) {
+	sub, err := fs.Sub(migrationFS, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	ms, err := sqlstore.LoadMigrations(sub)
+	if err != nil {
+		return nil, err
+	}
+	return sqlstore.Migrate(ctx, ms, func(ctx context.Context, fn func(sqlstore.DB) error) error {
+		return s.inTx(ctx, func(tx *sql.Tx) error { return fn(dbAdapter{tx}) })
+	}, "", now)
+}
+
+// InTx implements store.Store.
+func (s *Store) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		return fn(&txn{Queries: s.Queries.WithTx(dbAdapter{tx}), tx: tx})
+	})
+}
+
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			tx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			tx.Rollback()
+		}
+	}()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// Ping implements store.Store.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.write.PingContext(ctx); err != nil {
+		return err
+	}
+	return s.read.PingContext(ctx)
+}
+
+// Close implements store.Store.
+func (s *Store) Close() error {
+	return errors.Join(s.read.Close(), s.write.Close())
+}
+
+type txn struct {
+	*sqlstore.Queries
+	tx *sql.Tx
+}
+
+func (t *txn) Driver() any { return t.tx }
+
+// dbAdapter adapts database/sql handles to sqlstore.DB.
+type dbAdapter struct {
+	db interface {
+		ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+		QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+		QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	}
+}
+
+func (a dbAdapter) Exec(ctx context.Context, q string, args ...any) (int64, error) {
+	res, err := a.db.ExecContext(ctx, q, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func (a dbAdapter) Query(ctx context.Context, q string, args ...any) (sqlstore.Rows, error) {
+	rows, err := a.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	return sqlRows{rows}, nil
+}
+
+func (a dbAdapter) QueryRow(ctx context.Context, q string, args ...any) sqlstore.Row {
+	return sqlRow{a.db.QueryRowContext(ctx, q, args...)}
+}
+
+type sqlRows struct{ *sql.Rows }
+
+func (r sqlRows) Close() { r.Rows.Close() }
+
+type sqlRow struct{ *sql.Row }
+
+func (r sqlRow) Scan(dest ...any) error {
+	err := r.Row.Scan(dest...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return sqlstore.ErrNoRows
+	}
+	return err
+}

@@ -1,0 +1,132 @@
+// Package store is Herald's storage seam: one interface with a SQLite
+// implementation (internal/store/sqlite, the embedded default) and a
+// PostgreSQL implementation (internal/store/postgres, for several nodes).
+// Both are checked by one conformance suite (internal/store/storetest).
+//
+// Methods take ctx first; lookups of a missing row return a *herald.Error
+// with code herald.ENOTFOUND, unique violations herald.ECONFLICT; no method
+// returns (nil, nil). Times are stored as UTC Unix milliseconds.
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/heraldhq/herald"
+)
+
+// Store is a database holding all of Herald's state.
+type Store interface {
+	Querier
+
+	// InTx runs fn in one transaction, committed if fn returns nil and rolled
+	// back otherwise. Work inside fn must use tx, not the Store.
+	InTx(ctx context.Context, fn func(tx Tx) error) error
+
+	// Ping checks the database is reachable.
+	Ping(ctx context.Context) error
+
+	// Close releases the database.
+	Close() error
+}
+
+// Tx is a transaction.
+type Tx interface {
+	Querier
+
+	// Driver returns the driver's transaction (*sql.Tx for SQLite, pgx.Tx for
+	// PostgreSQL) so that the job queue inserts jobs in the same transaction.
+	Driver() any
+}
+
+// Querier is every query Herald runs. A Store runs each in its own
+// transaction; a Tx runs them in its one.
+type Querier interface {
+	CreateUser(ctx context.Context, u *herald.User) error
+	FindUserByID(ctx context.Context, id string) (*herald.User, error)
+	FindUserByEmail(ctx context.Context, email string) (*herald.User, error)
+	UpdateUserPassword(ctx context.Context, id, hash string) error
+	CountUsers(ctx context.Context) (int, error)
+
+	CreateWorkspace(ctx context.Context, w *herald.Workspace) error
+	FindWorkspaceByID(ctx context.Context, id string) (*herald.Workspace, error)
+	// FindWorkspacesByUser lists the user's workspaces with UserCount set,
+	// oldest first.
+	FindWorkspacesByUser(ctx context.Context, userID string) ([]*herald.Workspace, error)
+
+	CreateMember(ctx context.Context, m *herald.Member) error
+	FindMember(ctx context.Context, workspaceID, userID string) (*herald.Member, error)
+	// FindMembers lists a workspace's members with User set.
+	FindMembers(ctx context.Context, workspaceID string) ([]*herald.Member, error)
+	UpdateMemberRole(ctx context.Context, workspaceID, userID string, role herald.Role) error
+	DeleteMember(ctx context.Context, workspaceID, userID string) error
+
+	CreateAPIKey(ctx context.Context, k *herald.APIKey) error
+	FindAPIKeyByHash(ctx context.Context, hash []byte) (*herald.APIKey, error)
+	FindAPIKeysByUser(ctx context.Context, userID string) ([]*herald.APIKey, error)
+	RevokeAPIKey(ctx context.Context, userID, id string, at time.Time) error
+	TouchAPIKey(ctx context.Context, id string, at time.Time) error
+
+	CreateSession(ctx context.Context, s *herald.Session) error
+	FindSessionByHash(ctx context.Context, hash []byte) (*herald.Session, error)
+	DeleteSession(ctx context.Context, id string) error
+	DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error)
+
+	CreateSocialProfile(ctx context.Context, p *herald.SocialProfile) error
+	FindSocialProfileByID(ctx context.Context, id string) (*herald.SocialProfile, error)
+	FindSocialProfiles(ctx context.Context, workspaceID string) ([]*herald.SocialProfile, error)
+	UpdateSocialProfile(ctx context.Context, p *herald.SocialProfile) error
+	DeleteSocialProfile(ctx context.Context, id string) error
+
+	CreateBrandKit(ctx context.Context, b *herald.BrandKit) error
+	FindBrandKitByID(ctx context.Context, id string) (*herald.BrandKit, error)
+	FindBrandKits(ctx context.Context, workspaceID string) ([]*herald.BrandKit, error)
+	UpdateBrandKit(ctx context.Context, b *herald.BrandKit) error
+	DeleteBrandKit(ctx context.Context, id string) error
+
+	CreateHashtagLibrary(ctx context.Context, h *herald.HashtagLibrary) error
+	FindHashtagLibraryByID(ctx context.Context, id string) (*herald.HashtagLibrary, error)
+	FindHashtagLibraries(ctx context.Context, workspaceID string) ([]*herald.HashtagLibrary, error)
+	UpdateHashtagLibrary(ctx context.Context, h *herald.HashtagLibrary) error
+	DeleteHashtagLibrary(ctx context.Context, id string) error
+
+	CreateStudioTemplate(ctx context.Context, s *herald.StudioTemplate) error
+	FindStudioTemplateByID(ctx context.Context, id string) (*herald.StudioTemplate, error)
+	FindStudioTemplates(ctx context.Context, workspaceID string) ([]*herald.StudioTemplate, error)
+	UpdateStudioTemplate(ctx context.Context, s *herald.StudioTemplate) error
+	DeleteStudioTemplate(ctx context.Context, id string) error
+
+	// CreatePost stores a post group with its targets.
+	CreatePost(ctx context.Context, p *herald.Post) error
+	// FindPostByID returns a post group with its targets (Profile set).
+	FindPostByID(ctx context.Context, id string) (*herald.Post, error)
+	// FindPosts lists post groups newest first, with targets.
+	FindPosts(ctx context.Context, f herald.PostFilter) ([]*herald.Post, error)
+	// UpdatePost writes the group's own fields (not its targets).
+	UpdatePost(ctx context.Context, p *herald.Post) error
+	DeletePost(ctx context.Context, id string) error
+	CreatePostTarget(ctx context.Context, t *herald.PostTarget) error
+	UpdatePostTarget(ctx context.Context, t *herald.PostTarget) error
+	DeletePostTarget(ctx context.Context, id string) error
+
+	// ClaimIdempotencyKey records a new idempotency key for the user. If the
+	// key exists it returns the stored record and a *herald.Error with code
+	// ECONFLICT.
+	ClaimIdempotencyKey(ctx context.Context, r *IdempotencyRecord) (*IdempotencyRecord, error)
+	CompleteIdempotencyKey(ctx context.Context, r *IdempotencyRecord) error
+	DeleteIdempotencyKey(ctx context.Context, userID, key string) error
+	DeleteIdempotencyKeysBefore(ctx context.Context, before time.Time) (int, error)
+}
+
+// IdempotencyRecord remembers the answer to a POST sent with an
+// Idempotency-Key header.
+type IdempotencyRecord struct {
+	UserID      string
+	Key         string
+	RequestHash []byte
+	// Status is 0 while the first request is in progress.
+	Status      int
+	Body        []byte
+	CreatedAt   time.Time
+	CompletedAt *time.Time
+}

@@ -1,0 +1,67 @@
+package herald
+
+import (
+	"strings"
+	"time"
+)
+
+// Provider names as they appear on the wire (lower case).
+const (
+	ProviderFacebook       = "facebook"
+	ProviderInstagram      = "instagram"
+	ProviderTwitter        = "twitter"
+	ProviderLinkedIn       = "linkedin"
+	ProviderPinterest      = "pinterest"
+	ProviderTikTok         = "tiktok"
+	ProviderYouTube        = "youtube"
+	ProviderThreads        = "threads"
+	ProviderGoogleBusiness = "googlebusiness"
+	ProviderMastodon       = "mastodon"
+	ProviderBluesky        = "bluesky"
+	ProviderDiscord        = "discord"
+	ProviderSlack          = "slack"
+	ProviderTelegram       = "telegram"
+	ProviderFeed           = "feed"
+)
+
+// OAuthProviders are the networks connected through a connection URL
+// (an OAuth flow in the user's browser), in Ocoya's order.
+var OAuthProviders = []string{ProviderFacebook, ProviderInstagram, ProviderTwitter, ProviderLinkedIn, ProviderPinterest, ProviderTikTok, ProviderYouTube, ProviderThreads, ProviderGoogleBusiness, ProviderMastodon}
+
+// NormalizeProvider lower-cases a provider name and maps synonyms ("x" is
+// "twitter").
+func NormalizeProvider(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "x" {
+		return ProviderTwitter
+	}
+	return s
+}
+
+// Profile states.
+const (
+	ProfileConnected      = "connected"
+	ProfileNeedsReconnect = "needs_reconnect"
+)
+
+// SocialProfile is a connected account on a social network (a page, a
+// channel, a webhook, a feed) that posts are published to.
+type SocialProfile struct {
+	ID          string
+	WorkspaceID string
+	Provider    string
+	Name        string
+	Image       string
+	// ExternalID is the network's id of the account; a workspace cannot
+	// connect the same account twice.
+	ExternalID string
+	// Credentials are sealed (encrypted) provider credentials; never returned
+	// by the API and never logged.
+	Credentials []byte
+	// Status is ProfileConnected or ProfileNeedsReconnect; StatusMessage says
+	// why a connection needs attention.
+	Status        string
+	StatusMessage string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
