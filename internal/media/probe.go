@@ -1,0 +1,264 @@
+package media
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"image"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
+	"io"
+	"time"
+
+	"golang.org/x/image/webp"
+)
+
+// Info describes one accepted, stored media file.
+type Info struct {
+	// SHA256 is the lower-case hex SHA-256 of the bytes: the storage key.
+	SHA256 string
+	// MIME is one of the accepted types (MIMEPNG, ..., MIMEQuickTime).
+	MIME string
+	// Kind is KindImage or KindVideo.
+	Kind string
+	// Size is the file's length in bytes.
+	Size int64
+	// Width and Height are the displayed size in pixels: after the EXIF
+	// orientation of a JPEG and the rotation of a video track.
+	Width  int
+	Height int
+	// Frames is 1 for a still image, the number of frames of an animated
+	// GIF or WebP, and the number of video samples of a video (0 if the
+	// container does not say, as in fragmented MP4).
+	Frames int
+	// Duration is a video's length.
+	Duration time.Duration
+	// FPS is a video's average frame rate (0 if unknown).
+	FPS float64
+	// VideoCodec and AudioCodec name the codecs as RFC 6381 codec strings
+	// where the container says enough ("avc1.64001f", "mp4a.40.2"), else the
+	// sample entry's four-character code ("hvc1", "vp09", "Opus"). Each starts
+	// with the four-character code. AudioCodec is "" without an audio track.
+	VideoCodec string
+	AudioCodec string
+	// Orientation is a JPEG's EXIF orientation (1-8; 1 is upright), 0 for
+	// other images and videos.
+	Orientation int
+	// Rotation is a video track's clockwise rotation in degrees (0, 90, 180, 270).
+	Rotation int
+}
+
+// Animated reports whether the file is an image with several frames.
+func (i *Info) Animated() bool { return i.Kind == KindImage && i.Frames > 1 }
+
+// Pixels is Width × Height.
+func (i *Info) Pixels() int64 { return int64(i.Width) * int64(i.Height) }
+
+// Probe decides the type of the size bytes in r from their content and reads
+// their properties. It never decodes pixels or video samples, reads only what
+// it needs and holds a bounded amount of memory whatever the input. The
+// returned Info has no SHA256. Errors are *Error (CodeUnsupportedType or
+// CodeMalformed) without URL.
+func Probe(r io.ReaderAt, size int64) (*Info, error) {
+	head := make([]byte, min(size, SniffLen))
+	if _, err := r.ReadAt(head, 0); err != nil && !errors.Is(err, io.EOF) {
+		return nil, errorf(CodeMalformed, err, "cannot read the file")
+	}
+	mimeType, ok := Sniff(head)
+	if !ok {
+		return nil, errorf(CodeUnsupportedType, nil, "not an allowed type: found %s (allowed: PNG, JPEG, GIF, WebP images and MP4, MOV videos)", mimeType)
+	}
+	var info *Info
+	var err error
+	if KindOf(mimeType) == KindVideo {
+		info, err = probeMP4(r, size, mimeType)
+	} else {
+		info, err = probeImage(r, size, mimeType)
+	}
+	if err != nil {
+		return nil, err
+	}
+	info.Size = size
+	return info, nil
+}
+
+func probeImage(ra io.ReaderAt, size int64, mimeType string) (*Info, error) {
+	sr := io.NewSectionReader(ra, 0, size)
+	var cfg image.Config
+	var err error
+	switch mimeType {
+	case MIMEPNG:
+		cfg, err = png.DecodeConfig(sr)
+	case MIMEJPEG:
+		cfg, err = jpeg.DecodeConfig(sr)
+	case MIMEGIF:
+		cfg, err = gif.DecodeConfig(sr)
+	case MIMEWebP:
+		cfg, err = webp.DecodeConfig(sr)
+	}
+	if err != nil {
+		return nil, errorf(CodeMalformed, err, "not a valid %s image: %v", formatName(mimeType), err)
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 {
+		return nil, errorf(CodeMalformed, nil, "not a valid %s image: it has no pixels", formatName(mimeType))
+	}
+	info := &Info{MIME: mimeType, Kind: KindImage, Width: cfg.Width, Height: cfg.Height, Frames: 1}
+	switch mimeType {
+	case MIMEGIF:
+		n, err := gifFrames(io.NewSectionReader(ra, 0, size))
+		if err != nil {
+			return nil, err
+		}
+		info.Frames = n
+	case MIMEWebP:
+		n, err := webpFrames(ra, size)
+		if err != nil {
+			return nil, err
+		}
+		info.Frames = n
+	case MIMEJPEG:
+		info.Orientation = jpegOrientation(ra, size)
+		if info.Orientation >= 5 {
+			info.Width, info.Height = info.Height, info.Width
+		}
+	}
+	return info, nil
+}
+
+func formatName(mimeType string) string {
+	switch mimeType {
+	case MIMEPNG:
+		return "PNG"
+	case MIMEJPEG:
+		return "JPEG"
+	case MIMEGIF:
+		return "GIF"
+	case MIMEWebP:
+		return "WebP"
+	case MIMEMP4:
+		return "MP4"
+	case MIMEQuickTime:
+		return "QuickTime"
+	}
+	return mimeType
+}
+
+// gifFrames counts image descriptors by walking the block structure and
+// skipping the compressed data, without decoding any pixel.
+func gifFrames(r io.Reader) (int, error) {
+	br := bufio.NewReaderSize(r, 4096)
+	bad := func(err error, why string) (int, error) {
+		return 0, errorf(CodeMalformed, err, "not a valid GIF image: %s", why)
+	}
+	var hdr [13]byte // signature, version, logical screen descriptor
+	if _, err := io.ReadFull(br, hdr[:]); err != nil {
+		return bad(err, "truncated header")
+	}
+	if hdr[10]&0x80 != 0 {
+		if _, err := br.Discard(3 << (hdr[10]&7 + 1)); err != nil {
+			return bad(err, "truncated color table")
+		}
+	}
+	skipSubBlocks := func() error {
+		for {
+			n, err := br.ReadByte()
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				return nil
+			}
+			if _, err := br.Discard(int(n)); err != nil {
+				return err
+			}
+		}
+	}
+	frames := 0
+	for {
+		b, err := br.ReadByte()
+		if err == io.EOF && frames > 0 {
+			return frames, nil // a missing trailer is common and harmless
+		}
+		if err != nil {
+			return bad(err, "truncated file")
+		}
+		switch b {
+		case 0x21: // extension
+			if _, err := br.ReadByte(); err != nil {
+				return bad(err, "truncated extension")
+			}
+			if err := skipSubBlocks(); err != nil {
+				if err == io.EOF && frames > 0 {
+					return frames, nil
+				}
+				return bad(err, "truncated extension")
+			}
+		case 0x2c: // image descriptor
+			var d [9]byte
+			if _, err := io.ReadFull(br, d[:]); err != nil {
+				return bad(err, "truncated frame")
+			}
+			if d[8]&0x80 != 0 {
+				if _, err := br.Discard(3 << (d[8]&7 + 1)); err != nil {
+					return bad(err, "truncated color table")
+				}
+			}
+			if _, err := br.ReadByte(); err != nil { // LZW minimum code size
+				return bad(err, "truncated frame")
+			}
+			if err := skipSubBlocks(); err != nil {
+				return bad(err, "truncated frame")
+			}
+			frames++
+		case 0x3b: // trailer
+			if frames == 0 {
+				return bad(nil, "it has no frames")
+			}
+			return frames, nil
+		default:
+			return bad(nil, "unknown block")
+		}
+	}
+}
+
+// webpFrames counts ANMF chunks of an animated WebP (1 for a still one).
+func webpFrames(ra io.ReaderAt, size int64) (int, error) {
+	var h [12]byte
+	if _, err := ra.ReadAt(h[:], 0); err != nil {
+		return 0, errorf(CodeMalformed, err, "not a valid WebP image: truncated header")
+	}
+	end := min(8+int64(binary.LittleEndian.Uint32(h[4:8])), size)
+	animated := false
+	frames := 0
+	var c [9]byte
+	for off, n := int64(12), 0; end-off >= 8; n++ {
+		if n >= 1<<20 {
+			return 0, errorf(CodeMalformed, nil, "not a valid WebP image: too many chunks")
+		}
+		if _, err := ra.ReadAt(c[:8], off); err != nil {
+			return 0, errorf(CodeMalformed, err, "not a valid WebP image: truncated chunk")
+		}
+		csize := int64(binary.LittleEndian.Uint32(c[4:8]))
+		switch string(c[0:4]) {
+		case "VP8X":
+			if csize < 1 {
+				return 0, errorf(CodeMalformed, nil, "not a valid WebP image: bad VP8X chunk")
+			}
+			if _, err := ra.ReadAt(c[8:9], off+8); err != nil {
+				return 0, errorf(CodeMalformed, err, "not a valid WebP image: truncated chunk")
+			}
+			animated = c[8]&0x02 != 0
+		case "ANMF":
+			frames++
+		}
+		off += 8 + csize + csize&1
+	}
+	if !animated {
+		return 1, nil
+	}
+	if frames == 0 {
+		return 0, errorf(CodeMalformed, nil, "not a valid WebP image: animated but without frames")
+	}
+	return frames, nil
+}
