@@ -106,6 +106,9 @@ func (s *S3Store) Put(ctx context.Context, r io.Reader) (BlobInfo, error) {
 		ContentType: "application/octet-stream",
 		// One streamed PUT of known length: no part buffers in memory.
 		DisableMultipart: size <= 5<<30,
+		// minio-go's streaming signature sends an empty body without a
+		// Content-Length, which S3 refuses; an empty body needs no chunks.
+		DisableContentSha256: size == 0,
 	})
 	if err != nil {
 		return BlobInfo{}, fmt.Errorf("media: S3 upload: %w", err)
