@@ -1,0 +1,32 @@
+package herald
+
+import "context"
+
+type contextKey int
+
+const (
+	userContextKey contextKey = iota + 1
+	requestIDContextKey
+)
+
+// NewContextWithUser returns a context carrying the authenticated user.
+func NewContextWithUser(ctx context.Context, u *User) context.Context {
+	return context.WithValue(ctx, userContextKey, u)
+}
+
+// UserFromContext returns the authenticated user, or nil.
+func UserFromContext(ctx context.Context) *User {
+	u, _ := ctx.Value(userContextKey).(*User)
+	return u
+}
+
+// NewContextWithRequestID returns a context carrying a request id for logs.
+func NewContextWithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDContextKey, id)
+}
+
+// RequestIDFromContext returns the request id, or "".
+func RequestIDFromContext(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDContextKey).(string)
+	return id
+}

@@ -1,0 +1,175 @@
+// Package api is Herald's REST API: Ocoya's public API v1 (base path
+// /api/_public/v1, header X-API-Key), wire-compatible, plus Herald's
+// documented extensions. The route table in NewHandler is the single source
+// of the routes and of the OpenAPI document served at openapi.json.
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/heraldhq/herald/internal/app"
+)
+
+// BasePath is where the API lives.
+const BasePath = "/api/_public/v1"
+
+// Config configures the API.
+type Config struct {
+	// RateLimit is the number of requests per key per RateWindow.
+	RateLimit  int
+	RateWindow time.Duration
+	// Version is Herald's version, shown in the OpenAPI document.
+	Version string
+	// Ready reports whether the server can do its work (database reachable,
+	// workers alive); /readyz answers 503 with its error.
+	Ready func(r *http.Request) error
+}
+
+// Handler serves the API.
+type Handler struct {
+	app     *app.App
+	log     *slog.Logger
+	cfg     Config
+	limiter *rateLimiter
+	routes  []route
+	mux     *http.ServeMux
+}
+
+// handlerFunc is a handler that returns its error to be written once.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// NewHandler returns the API's handler, mounted at BasePath, with /healthz
+// and /readyz at the root.
+func NewHandler(a *app.App, cfg Config, log *slog.Logger, now func() time.Time) *Handler {
+	if cfg.RateLimit <= 0 {
+		cfg.RateLimit = 60
+	}
+	if cfg.RateWindow <= 0 {
+		cfg.RateWindow = time.Minute
+	}
+	h := &Handler{app: a, log: log, cfg: cfg, limiter: newRateLimiter(cfg.RateLimit, cfg.RateWindow, now), mux: http.NewServeMux()}
+
+	ws := []param{workspaceParam}
+	wsOpt := []param{workspaceOptParam}
+	h.routes = []route{
+		{method: "GET", path: "/me", tag: "Account", summary: "The API key's user", resp: meResponse{}, h: h.getMe},
+		{method: "GET", path: "/workspaces", tag: "Account", summary: "The user's workspaces", resp: []workspaceResponse{}, h: h.listWorkspaces},
+		{method: "POST", path: "/workspaces", tag: "Account", summary: "Create a workspace (Herald extension)", body: workspaceRequest{}, resp: workspaceResponse{}, status: 201, h: h.createWorkspace},
+		{method: "GET", path: "/workspaces/{workspaceId}/members", tag: "Account", summary: "A workspace's members (Herald extension)", resp: []memberResponse{}, h: h.listMembers},
+		{method: "POST", path: "/workspaces/{workspaceId}/members", tag: "Account", summary: "Invite a user to a workspace (Herald extension)",
+			desc: "Adds a user with a role. An e-mail Herald does not know creates the user; the answer then holds their first web password, once.",
+			body: inviteRequest{}, resp: memberResponse{}, status: 201, h: h.inviteMember},
+		{method: "GET", path: "/api-keys", tag: "Account", summary: "The user's API keys (Herald extension)", resp: []apiKeyResponse{}, h: h.listAPIKeys},
+		{method: "POST", path: "/api-keys", tag: "Account", summary: "Create an API key (Herald extension)", desc: "The answer holds the secret key, once.", body: apiKeyRequest{}, resp: apiKeyResponse{}, status: 201, h: h.createAPIKey},
+		{method: "DELETE", path: "/api-keys/{id}", tag: "Account", summary: "Revoke an API key (Herald extension)", resp: emptyResponse{}, h: h.revokeAPIKey},
+
+		{method: "GET", path: "/social-profiles", tag: "Social profiles", summary: "The workspace's connected social profiles", query: ws, resp: []socialProfileResponse{}, h: h.listSocialProfiles},
+		{method: "GET", path: "/social-profiles/connection-url", tag: "Social profiles", summary: "Where to connect a network",
+			query: []param{workspaceParam, {name: "provider", required: true, desc: "facebook, instagram, twitter (or x), linkedin, pinterest, tiktok, youtube, threads, googlebusiness, mastodon."}},
+			resp:  app.ConnectionInfo{}, h: h.getConnectionURL},
+		{method: "POST", path: "/social-profiles/connection-url", tag: "Social profiles", summary: "Where to connect a network", query: ws, body: connectionURLRequest{}, resp: connectionURLResponse{}, status: 200, h: h.postConnectionURL},
+
+		{method: "GET", path: "/brand-kits", tag: "Brand kits", summary: "The workspace's brand kits", query: ws, resp: []brandKitResponse{}, h: h.listBrandKits},
+		{method: "POST", path: "/brand-kits", tag: "Brand kits", summary: "Create a brand kit (Herald extension)", query: ws, body: brandKitRequest{}, resp: brandKitResponse{}, status: 201, h: h.createBrandKit},
+		{method: "GET", path: "/brand-kits/{id}", tag: "Brand kits", summary: "One brand kit (Herald extension)", query: ws, resp: brandKitResponse{}, h: h.getBrandKit},
+		{method: "PATCH", path: "/brand-kits/{id}", tag: "Brand kits", summary: "Change a brand kit (Herald extension)", query: ws, body: brandKitPatch{}, resp: brandKitResponse{}, h: h.updateBrandKit},
+		{method: "DELETE", path: "/brand-kits/{id}", tag: "Brand kits", summary: "Delete a brand kit (Herald extension)", query: ws, resp: emptyResponse{}, h: h.deleteBrandKit},
+
+		{method: "GET", path: "/hashtag-libraries", tag: "Hashtag libraries", summary: "The workspace's hashtag libraries", query: ws, resp: []hashtagLibraryResponse{}, h: h.listHashtagLibraries},
+		{method: "POST", path: "/hashtag-libraries", tag: "Hashtag libraries", summary: "Create a hashtag library (Herald extension)", query: ws, body: hashtagLibraryRequest{}, resp: hashtagLibraryResponse{}, status: 201, h: h.createHashtagLibrary},
+		{method: "GET", path: "/hashtag-libraries/{id}", tag: "Hashtag libraries", summary: "One hashtag library (Herald extension)", query: ws, resp: hashtagLibraryResponse{}, h: h.getHashtagLibrary},
+		{method: "PATCH", path: "/hashtag-libraries/{id}", tag: "Hashtag libraries", summary: "Change a hashtag library (Herald extension)", query: ws, body: hashtagLibraryPatch{}, resp: hashtagLibraryResponse{}, h: h.updateHashtagLibrary},
+		{method: "DELETE", path: "/hashtag-libraries/{id}", tag: "Hashtag libraries", summary: "Delete a hashtag library (Herald extension)", query: ws, resp: emptyResponse{}, h: h.deleteHashtagLibrary},
+
+		{method: "GET", path: "/studio-templates", tag: "Studio templates", summary: "The workspace's studio templates", query: ws, resp: []studioTemplateResponse{}, h: h.listStudioTemplates},
+		{method: "POST", path: "/studio-templates", tag: "Studio templates", summary: "Create a studio template (Herald extension)", query: ws, body: studioTemplateRequest{}, resp: studioTemplateResponse{}, status: 201, h: h.createStudioTemplate},
+		{method: "GET", path: "/studio-templates/{id}", tag: "Studio templates", summary: "One studio template (Herald extension)", query: ws, resp: studioTemplateResponse{}, h: h.getStudioTemplate},
+		{method: "PATCH", path: "/studio-templates/{id}", tag: "Studio templates", summary: "Change a studio template (Herald extension)", query: ws, body: studioTemplatePatch{}, resp: studioTemplateResponse{}, h: h.updateStudioTemplate},
+		{method: "DELETE", path: "/studio-templates/{id}", tag: "Studio templates", summary: "Delete a studio template (Herald extension)", query: ws, resp: emptyResponse{}, h: h.deleteStudioTemplate},
+
+		{method: "POST", path: "/post", tag: "Posts", summary: "Create a post", desc: "With scheduledAt the post is SCHEDULED, otherwise a DRAFT.", query: ws, body: createPostRequest{}, resp: createPostResponse{}, status: 201, h: h.createPost},
+		{method: "POST", path: "/post/validate", tag: "Posts", summary: "Check a post without creating it (Herald extension)",
+			desc:  "Runs every check of POST /post and stores nothing: 200 with the checks' result when POST /post would accept the body, or the 4xx that POST /post would give.",
+			query: ws, body: createPostRequest{}, resp: validatePostResponse{}, h: h.validatePost},
+		{method: "GET", path: "/post", tag: "Posts", summary: "List post groups, newest first",
+			query: []param{workspaceParam, {name: "statuses", array: true, enum: postStatusNames(), desc: "Filter by status; repeat the parameter or join with commas; case-insensitive."},
+				{name: "page", typ: "integer", desc: "0-based page number (default 0)."}, {name: "perPage", typ: "integer", desc: "Page size (default 10, at most 50; larger values are clamped)."}},
+			resp: []postGroupResponse{}, h: h.listPosts},
+		{method: "GET", path: "/post/{postId}", tag: "Posts", summary: "One post group", query: wsOpt, resp: postGroupResponse{}, h: h.getPost},
+		{method: "PATCH", path: "/post/{postId}", tag: "Posts", summary: "Reschedule a post (and, as Herald extensions, change its caption, media and profiles)",
+			desc: "A post that is being published or was published cannot be changed (409).", query: wsOpt, body: patchPostRequest{}, resp: emptyResponse{}, h: h.updatePost},
+		{method: "DELETE", path: "/post/{postId}", tag: "Posts", summary: "Delete a post and cancel its pending publication", query: wsOpt, resp: emptyResponse{}, h: h.deletePost},
+		{method: "POST", path: "/post/ai", tag: "AI", summary: "Draft a post with AI", query: ws, body: aiPostRequest{}, resp: createPostResponse{}, status: 201, errors: []int{501}, h: h.createAIPost},
+		{method: "POST", path: "/campaigns", tag: "AI", summary: "Generate a campaign of posts with AI", query: ws, body: campaignRequest{}, resp: emptyResponse{}, status: 202, errors: []int{501}, h: h.createCampaign},
+
+		{method: "GET", path: "/openapi.json", tag: "Meta", summary: "This API's OpenAPI 3.1 document", public: true, raw: true, h: h.getOpenAPI},
+		{method: "GET", path: "/docs", tag: "Meta", summary: "This API's reference, as a web page", public: true, raw: true, h: h.getDocs},
+	}
+
+	for _, rt := range h.routes {
+		h.mux.Handle(rt.method+" "+BasePath+rt.path, h.wrap(rt))
+	}
+	h.mux.Handle(BasePath+"/", h.wrap(route{h: h.notFound}))
+	h.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, healthResponse{Status: "ok"})
+	})
+	h.mux.HandleFunc("GET /readyz", h.readyz)
+	return h
+}
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+// notFound answers requests no route matched: 405 with Allow when the path
+// exists under other methods, else 404, always as JSON.
+func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) error {
+	var allow []string
+	for _, rt := range h.routes {
+		if matchPath(BasePath+rt.path, r.URL.Path) {
+			allow = append(allow, rt.method)
+		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeJSON(w, http.StatusMethodNotAllowed, errorBody{Message: r.Method + " is not allowed on " + r.URL.Path + "; use " + strings.Join(allow, " or ") + "."})
+		return nil
+	}
+	writeJSON(w, http.StatusNotFound, errorBody{Message: "No such endpoint: " + r.Method + " " + r.URL.Path + ". See " + BasePath + "/docs."})
+	return nil
+}
+
+// matchPath matches a path against a pattern with {name} segments.
+func matchPath(pattern, path string) bool {
+	ps := strings.Split(strings.Trim(pattern, "/"), "/")
+	xs := strings.Split(strings.Trim(path, "/"), "/")
+	if len(ps) != len(xs) {
+		return false
+	}
+	for i := range ps {
+		if strings.HasPrefix(ps[i], "{") {
+			if xs[i] == "" {
+				return false
+			}
+			continue
+		}
+		if ps[i] != xs[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func (h *Handler) readyz(w http.ResponseWriter, r *http.Request) {
+	err := h.app.Ping(r.Context())
+	if err == nil && h.cfg.Ready != nil {
+		err = h.cfg.Ready(r)
+	}
+	if err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, errorBody{Message: "not ready: " + err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, healthResponse{Status: "ready"})
+}

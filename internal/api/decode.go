@@ -1,0 +1,164 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/heraldhq/herald"
+)
+
+// MaxBodyBytes caps JSON request bodies.
+const MaxBodyBytes = 1 << 20
+
+// readBody reads a capped request body.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return nil, herald.Errorf(herald.EINVALID, "Content-Type: must be application/json (got %q)", ct)
+		}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return nil, herald.Errorf(herald.ETOOLARGE, "body: larger than the limit of %d bytes", MaxBodyBytes)
+	}
+	if err != nil {
+		return nil, herald.Errorf(herald.EINVALID, "body: could not be read: %v", err)
+	}
+	return body, nil
+}
+
+// decodeJSON decodes body strictly into dst: one JSON object, known fields
+// only, types as declared. Errors name the field.
+func decodeJSON(body []byte, dst any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return herald.Errorf(herald.EINVALID, "body: is empty; expected a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return decodeError(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return herald.Errorf(herald.EINVALID, "body: unexpected data after the JSON object")
+	}
+	return nil
+}
+
+func decodeError(err error) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return herald.Errorf(herald.EINVALID, "body: invalid JSON at byte %d: %s", syn.Offset, strings.TrimPrefix(syn.Error(), "json: "))
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return herald.Errorf(herald.EINVALID, "body: invalid JSON: unexpected end of input")
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			return herald.Errorf(herald.EINVALID, "body: must be a JSON object (got %s)", typ.Value)
+		}
+		return herald.Errorf(herald.EINVALID, "%s: must be %s (got %s)", field, describeType(typ.Type.String()), typ.Value)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return herald.Errorf(herald.EINVALID, "%s: unknown field", strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`))
+	}
+	var fe *fieldError
+	if errors.As(err, &fe) {
+		return fe.err
+	}
+	return herald.Errorf(herald.EINVALID, "body: %s", strings.TrimPrefix(err.Error(), "json: "))
+}
+
+func describeType(goType string) string {
+	switch {
+	case goType == "string" || goType == "*string":
+		return "a string"
+	case strings.HasPrefix(goType, "[]"):
+		return "an array of " + strings.TrimPrefix(describeType(goType[2:]), "a ") + "s"
+	case goType == "bool" || goType == "*bool":
+		return "true or false"
+	case strings.Contains(goType, "int"):
+		return "an integer"
+	case strings.Contains(goType, "float"):
+		return "a number"
+	case strings.Contains(goType, "RawMessage"):
+		return "a value"
+	}
+	return "an object"
+}
+
+// fieldError carries a domain error out of a custom UnmarshalJSON.
+type fieldError struct{ err error }
+
+func (e *fieldError) Error() string { return e.err.Error() }
+
+// optionalTime is a time field that can be absent, null or set.
+type optionalTime struct {
+	Set   bool
+	Value *string
+}
+
+// UnmarshalJSON records that the field was present.
+func (o *optionalTime) UnmarshalJSON(b []byte) error {
+	o.Set = true
+	if string(b) == "null" {
+		o.Value = nil
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return &json.UnmarshalTypeError{Value: jsonKind(b), Type: stringType}
+	}
+	o.Value = &s
+	return nil
+}
+
+func jsonKind(b []byte) string {
+	switch b[0] {
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case 't', 'f':
+		return "bool"
+	case '"':
+		return "string"
+	}
+	return "number"
+}
+
+// queryInt parses an optional integer query parameter.
+func queryInt(r *http.Request, name string, def int) (int, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, herald.Errorf(herald.EINVALID, "%s: %q is not an integer", name, v)
+	}
+	return n, nil
+}
+
+// parseOptionalTime parses a time field that may be null.
+func parseOptionalTime(field string, s *string) (*time.Time, error) {
+	if s == nil {
+		return nil, nil
+	}
+	t, err := herald.ParseTime(field, *s)
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+var stringType = reflect.TypeFor[string]()

@@ -1,0 +1,202 @@
+package api
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"time"
+
+	"github.com/heraldhq/herald"
+)
+
+// route is one endpoint: how to serve it and how to document it.
+type route struct {
+	method, path  string
+	tag           string
+	summary, desc string
+	query         []param
+	body          any // a value of the request body's type, or nil
+	resp          any // a value of the success body's type
+	status        int // success status; 200 when zero
+	errors        []int
+	public        bool // no API key needed
+	raw           bool // not JSON (documents)
+	h             handlerFunc
+}
+
+// param is a query parameter.
+type param struct {
+	name     string
+	typ      string // "string" (default) or "integer"
+	required bool
+	array    bool
+	enum     []string
+	desc     string
+}
+
+var workspaceParam = param{name: "workspaceId", required: true, desc: "The workspace."}
+var workspaceOptParam = param{name: "workspaceId", desc: "Optional: when given, the post must belong to this workspace."}
+
+// wrap applies the API's middleware to a route: request id, recovery,
+// authentication, rate limiting and idempotency.
+func (h *Handler) wrap(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		reqID := r.Header.Get("X-Request-Id")
+		if reqID == "" || len(reqID) > 100 {
+			reqID = herald.NewID()
+		}
+		w.Header().Set("X-Request-Id", reqID)
+		ctx := herald.NewContextWithRequestID(r.Context(), reqID)
+		r = r.WithContext(ctx)
+		rec := &statusRecorder{ResponseWriter: w}
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				h.log.ErrorContext(ctx, "panic serving request", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				if !rec.wrote {
+					writeJSON(rec, http.StatusInternalServerError, errorBody{Message: "Internal error."})
+				}
+			}
+			h.log.DebugContext(ctx, "request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration_ms", time.Since(start).Milliseconds(), "request_id", reqID)
+		}()
+		if err := h.serve(rec, r, rt); err != nil {
+			writeError(rec, r, h.log, err)
+		}
+	})
+}
+
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rt route) error {
+	if rt.public {
+		return rt.h(w, r)
+	}
+	user, key, authErr := h.app.AuthenticateAPIKey(r.Context(), r.Header.Get("X-API-Key"))
+	limitKey := "ip:" + clientIP(r)
+	if authErr == nil {
+		limitKey = "key:" + key.ID
+	}
+	if err := h.limit(w, limitKey); err != nil {
+		return err
+	}
+	if authErr != nil {
+		return authErr
+	}
+	r = r.WithContext(herald.NewContextWithUser(r.Context(), user))
+	if r.Method == http.MethodPost {
+		if idemKey := r.Header.Get("Idempotency-Key"); idemKey != "" {
+			return h.idempotent(w, r, rt, idemKey)
+		}
+	}
+	return rt.h(w, r)
+}
+
+// limit applies the rate limit and sets the X-RateLimit-* headers.
+func (h *Handler) limit(w http.ResponseWriter, key string) error {
+	ok, remaining, reset := h.limiter.allow(key)
+	hd := w.Header()
+	hd.Set("X-RateLimit-Limit", strconv.Itoa(h.cfg.RateLimit))
+	hd.Set("X-RateLimit-Remaining", strconv.Itoa(remaining))
+	hd.Set("X-RateLimit-Reset", strconv.FormatInt(reset.Unix(), 10))
+	if !ok {
+		hd.Set("Retry-After", strconv.Itoa(max(1, int(reset.Sub(h.limiter.now()).Seconds()+0.999))))
+		return herald.Errorf(herald.ERATELIMITED, "You've exceeded the request limit.")
+	}
+	return nil
+}
+
+// idempotent serves a POST carrying an Idempotency-Key: the same key and
+// body within the key's lifetime get the first answer again.
+func (h *Handler) idempotent(w http.ResponseWriter, r *http.Request, rt route, key string) error {
+	body, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	sum := sha256.New()
+	fmt.Fprintf(sum, "%s\n%s\n%s\n", r.Method, r.URL.Path, r.URL.Query().Encode())
+	sum.Write(body)
+	replay, finish, err := h.app.BeginIdempotent(r.Context(), key, sum.Sum(nil))
+	if err != nil {
+		return err
+	}
+	if replay != nil {
+		w.Header().Set("Idempotent-Replayed", "true")
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(replay.Status)
+		w.Write(replay.Body)
+		return nil
+	}
+	r.Body = http.NoBody
+	if len(body) > 0 {
+		r.Body = readCloser{bytes.NewReader(body)}
+	}
+	cw := &captureWriter{ResponseWriter: w}
+	err = rt.h(cw, r)
+	if err != nil {
+		writeError(cw, r, h.log, err)
+	}
+	finish(cw.status, cw.buf.Bytes())
+	return nil
+}
+
+type readCloser struct{ *bytes.Reader }
+
+func (readCloser) Close() error { return nil }
+
+// statusRecorder remembers the status written.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if !s.wrote {
+		s.status, s.wrote = code, true
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if !s.wrote {
+		s.status, s.wrote = http.StatusOK, true
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// captureWriter keeps a copy of the answer to store it.
+type captureWriter struct {
+	http.ResponseWriter
+	status int
+	buf    bytes.Buffer
+}
+
+func (c *captureWriter) WriteHeader(code int) {
+	if c.status == 0 {
+		c.status = code
+	}
+	c.ResponseWriter.WriteHeader(code)
+}
+
+func (c *captureWriter) Write(b []byte) (int, error) {
+	if c.status == 0 {
+		c.status = http.StatusOK
+	}
+	c.buf.Write(b)
+	return c.ResponseWriter.Write(b)
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

@@ -1,0 +1,121 @@
+package api
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/app"
+)
+
+func postStatusNames() []string {
+	return mapSlice(herald.PostStatuses, func(s herald.PostStatus) string { return string(s) })
+}
+
+// postInput decodes and checks the shape of a create (or validate) body.
+func postInput(w http.ResponseWriter, r *http.Request) (app.PostInput, error) {
+	var req createPostRequest
+	if err := decodeRequest(w, r, &req); err != nil {
+		return app.PostInput{}, err
+	}
+	at, err := parseOptionalTime("scheduledAt", req.ScheduledAt.Value)
+	if err != nil {
+		return app.PostInput{}, err
+	}
+	return app.PostInput{Caption: req.Caption, MediaURLs: req.MediaURLs, SocialProfileIDs: req.SocialProfileIDs, ScheduledAt: at}, nil
+}
+
+func (h *Handler) createPost(w http.ResponseWriter, r *http.Request) error {
+	in, err := postInput(w, r)
+	if err != nil {
+		return err
+	}
+	p, err := h.app.CreatePost(r.Context(), r.URL.Query().Get("workspaceId"), in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, createPostResponse{PostGroupID: p.ID, ID: p.ID})
+	return nil
+}
+
+func (h *Handler) validatePost(w http.ResponseWriter, r *http.Request) error {
+	in, err := postInput(w, r)
+	if err != nil {
+		return err
+	}
+	c, err := h.app.ValidatePost(r.Context(), r.URL.Query().Get("workspaceId"), in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, validatePostResponse{*c})
+	return nil
+}
+
+func (h *Handler) listPosts(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	var statuses []herald.PostStatus
+	for _, v := range q["statuses"] {
+		for _, s := range strings.Split(v, ",") {
+			if strings.TrimSpace(s) == "" {
+				continue
+			}
+			st, err := herald.ParsePostStatus("statuses", s)
+			if err != nil {
+				return err
+			}
+			if !slices.Contains(statuses, st) {
+				statuses = append(statuses, st)
+			}
+		}
+	}
+	page, err := queryInt(r, "page", 0)
+	if err != nil {
+		return err
+	}
+	perPage, err := queryInt(r, "perPage", 10)
+	if err != nil {
+		return err
+	}
+	posts, err := h.app.ListPosts(r.Context(), app.ListPostsParams{WorkspaceID: q.Get("workspaceId"), Statuses: statuses, Page: page, PerPage: perPage})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, mapSlice(posts, func(p *herald.Post) postGroupResponse { return toPostGroup(h.app, p) }))
+	return nil
+}
+
+func (h *Handler) getPost(w http.ResponseWriter, r *http.Request) error {
+	p, err := h.app.GetPost(r.Context(), r.URL.Query().Get("workspaceId"), r.PathValue("postId"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toPostGroup(h.app, p))
+	return nil
+}
+
+func (h *Handler) updatePost(w http.ResponseWriter, r *http.Request) error {
+	var req patchPostRequest
+	if err := decodeRequest(w, r, &req); err != nil {
+		return err
+	}
+	patch := app.PostPatch{Caption: req.Caption, MediaURLs: req.MediaURLs, SocialProfileIDs: req.SocialProfileIDs, SetSchedule: req.ScheduledAt.Set}
+	at, err := parseOptionalTime("scheduledAt", req.ScheduledAt.Value)
+	if err != nil {
+		return err
+	}
+	patch.ScheduledAt = at
+	if _, err := h.app.UpdatePost(r.Context(), r.URL.Query().Get("workspaceId"), r.PathValue("postId"), patch); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, emptyResponse{})
+	return nil
+}
+
+func (h *Handler) deletePost(w http.ResponseWriter, r *http.Request) error {
+	if err := h.app.DeletePost(r.Context(), r.URL.Query().Get("workspaceId"), r.PathValue("postId")); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, emptyResponse{})
+	return nil
+}

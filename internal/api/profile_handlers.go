@@ -1,0 +1,42 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/heraldhq/herald"
+)
+
+func (h *Handler) listSocialProfiles(w http.ResponseWriter, r *http.Request) error {
+	ps, err := h.app.ListSocialProfiles(r.Context(), r.URL.Query().Get("workspaceId"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, mapSlice(ps, toProfile))
+	return nil
+}
+
+func (h *Handler) getConnectionURL(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	info, err := h.app.ConnectionURL(r.Context(), q.Get("workspaceId"), q.Get("provider"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, info)
+	return nil
+}
+
+func (h *Handler) postConnectionURL(w http.ResponseWriter, r *http.Request) error {
+	var req connectionURLRequest
+	if err := decodeRequest(w, r, &req); err != nil {
+		return err
+	}
+	if req.Provider == "" {
+		return herald.Errorf(herald.EINVALID, "provider: is required")
+	}
+	info, err := h.app.ConnectionURL(r.Context(), r.URL.Query().Get("workspaceId"), req.Provider)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, connectionURLResponse{URL: info.AuthURL, ConnectionInfo: *info})
+	return nil
+}

@@ -1,0 +1,134 @@
+// Package app holds Herald's use cases. Every rule, permission check,
+// transaction and job enqueue happens here once; the REST API, the web app,
+// the MCP server and the CLI all call it.
+package app
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/store"
+)
+
+// Config is what the use cases need to know of the deployment.
+type Config struct {
+	// PublicURL is where users and networks reach this Herald
+	// ("https://herald.example.org"), without a trailing slash.
+	PublicURL string
+	// SessionTTL is how long a web session lasts.
+	SessionTTL time.Duration
+	// IdempotencyTTL is how long an Idempotency-Key is remembered.
+	IdempotencyTTL time.Duration
+	// MaxScheduleAhead bounds how far in the future a post may be scheduled.
+	MaxScheduleAhead time.Duration
+}
+
+// Scheduler puts a post's publication on the durable job queue. Its methods
+// run inside the transaction that changes the post, so that the jobs and
+// the post are committed together or not at all.
+type Scheduler interface {
+	// Schedule enqueues the publication of p's scheduled targets at
+	// p.ScheduledAt for p.Version.
+	Schedule(ctx context.Context, tx store.Tx, p *herald.Post) error
+	// Unschedule cancels the pending publication of p's targets.
+	Unschedule(ctx context.Context, tx store.Tx, p *herald.Post) error
+}
+
+// App is Herald's application layer.
+type App struct {
+	store store.Store
+	sched Scheduler
+	cfg   Config
+	now   func() time.Time
+	log   *slog.Logger
+
+	touchMu sync.Mutex
+	touched map[string]time.Time // API key id → last time written
+
+	// dummyHash is checked when a sign-in names an unknown user, so that the
+	// answer takes as long as for a known one. Made on first use: hashing
+	// costs memory that an idle server should not hold.
+	dummyHash func() string
+}
+
+// New returns the application layer. sched may be nil, in which case
+// scheduled posts are stored but nothing publishes them.
+func New(s store.Store, sched Scheduler, cfg Config, now func() time.Time, log *slog.Logger) *App {
+	if cfg.SessionTTL == 0 {
+		cfg.SessionTTL = 30 * 24 * time.Hour
+	}
+	if cfg.IdempotencyTTL == 0 {
+		cfg.IdempotencyTTL = 24 * time.Hour
+	}
+	if cfg.MaxScheduleAhead == 0 {
+		cfg.MaxScheduleAhead = 5 * 365 * 24 * time.Hour
+	}
+	return &App{store: s, sched: sched, cfg: cfg, now: now, log: log, touched: map[string]time.Time{},
+		dummyHash: sync.OnceValue(func() string { return hashPassword(randomString(20)) })}
+}
+
+// Now returns the current time in UTC, truncated to the stores' millisecond
+// precision.
+func (a *App) Now() time.Time { return a.now().UTC().Truncate(time.Millisecond) }
+
+// Config returns the configuration.
+func (a *App) Config() Config { return a.cfg }
+
+// Ping checks that the database answers.
+func (a *App) Ping(ctx context.Context) error { return a.store.Ping(ctx) }
+
+// currentUser returns the authenticated user or an unauthorized error.
+func currentUser(ctx context.Context) (*herald.User, error) {
+	u := herald.UserFromContext(ctx)
+	if u == nil {
+		return nil, herald.Errorf(herald.EUNAUTHORIZED, "Missing API token.")
+	}
+	return u, nil
+}
+
+// member returns the caller's membership of a workspace. A workspace the
+// caller is not a member of does not exist, as far as the caller can tell.
+func (a *App) member(ctx context.Context, q store.Querier, workspaceID string) (*herald.Member, error) {
+	u, err := currentUser(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if workspaceID == "" {
+		return nil, herald.Errorf(herald.EINVALID, "workspaceId: is required")
+	}
+	if !herald.ValidID(workspaceID) {
+		return nil, herald.Errorf(herald.ENOTFOUND, "Workspace %q not found.", workspaceID)
+	}
+	m, err := q.FindMember(ctx, workspaceID, u.ID)
+	if herald.ErrorCode(err) == herald.ENOTFOUND {
+		return nil, herald.Errorf(herald.ENOTFOUND, "Workspace %q not found.", workspaceID)
+	}
+	return m, err
+}
+
+// writer is member plus the right to create and change content.
+func (a *App) writer(ctx context.Context, q store.Querier, workspaceID, action string) (*herald.Member, error) {
+	m, err := a.member(ctx, q, workspaceID)
+	if err != nil {
+		return nil, err
+	}
+	if !m.Role.CanWrite() {
+		return nil, herald.Errorf(herald.EFORBIDDEN, "Your role in this workspace (%s) cannot %s.", m.Role, action)
+	}
+	return m, nil
+}
+
+// manager is member plus the right to manage members and connections.
+func (a *App) manager(ctx context.Context, q store.Querier, workspaceID, action string) (*herald.Member, error) {
+	m, err := a.member(ctx, q, workspaceID)
+	if err != nil {
+		return nil, err
+	}
+	if !m.Role.CanManage() {
+		return nil, herald.Errorf(herald.EFORBIDDEN, "Your role in this workspace (%s) cannot %s.", m.Role, action)
+	}
+	return m, nil
+}

@@ -1,0 +1,211 @@
+package app
+
+import (
+	"context"
+
+	"github.com/heraldhq/herald"
+)
+
+// Brand kits, hashtag libraries and studio templates share one shape of
+// use case: list for members, change for writers, ids of other workspaces
+// are not found.
+
+// ListBrandKits lists a workspace's brand kits.
+func (a *App) ListBrandKits(ctx context.Context, workspaceID string) ([]*herald.BrandKit, error) {
+	if _, err := a.member(ctx, a.store, workspaceID); err != nil {
+		return nil, err
+	}
+	return orEmpty(a.store.FindBrandKits(ctx, workspaceID))
+}
+
+// GetBrandKit returns one brand kit.
+func (a *App) GetBrandKit(ctx context.Context, workspaceID, id string) (*herald.BrandKit, error) {
+	if _, err := a.member(ctx, a.store, workspaceID); err != nil {
+		return nil, err
+	}
+	return inWorkspace(a.store.FindBrandKitByID, ctx, workspaceID, id, "Brand kit", func(b *herald.BrandKit) string { return b.WorkspaceID })
+}
+
+// CreateBrandKit creates a brand kit.
+func (a *App) CreateBrandKit(ctx context.Context, workspaceID string, b *herald.BrandKit) error {
+	if _, err := a.writer(ctx, a.store, workspaceID, "change brand kits"); err != nil {
+		return err
+	}
+	if err := b.Validate(); err != nil {
+		return err
+	}
+	now := a.Now()
+	b.ID, b.WorkspaceID, b.CreatedAt, b.UpdatedAt = herald.NewID(), workspaceID, now, now
+	return a.store.CreateBrandKit(ctx, b)
+}
+
+// UpdateBrandKit applies fn to a brand kit and saves it.
+func (a *App) UpdateBrandKit(ctx context.Context, workspaceID, id string, fn func(*herald.BrandKit) error) (*herald.BrandKit, error) {
+	if _, err := a.writer(ctx, a.store, workspaceID, "change brand kits"); err != nil {
+		return nil, err
+	}
+	b, err := inWorkspace(a.store.FindBrandKitByID, ctx, workspaceID, id, "Brand kit", func(b *herald.BrandKit) string { return b.WorkspaceID })
+	if err != nil {
+		return nil, err
+	}
+	if err := fn(b); err != nil {
+		return nil, err
+	}
+	if err := b.Validate(); err != nil {
+		return nil, err
+	}
+	b.UpdatedAt = a.Now()
+	return b, a.store.UpdateBrandKit(ctx, b)
+}
+
+// DeleteBrandKit deletes a brand kit.
+func (a *App) DeleteBrandKit(ctx context.Context, workspaceID, id string) error {
+	if _, err := a.writer(ctx, a.store, workspaceID, "change brand kits"); err != nil {
+		return err
+	}
+	if _, err := inWorkspace(a.store.FindBrandKitByID, ctx, workspaceID, id, "Brand kit", func(b *herald.BrandKit) string { return b.WorkspaceID }); err != nil {
+		return err
+	}
+	return a.store.DeleteBrandKit(ctx, id)
+}
+
+// ListHashtagLibraries lists a workspace's hashtag libraries.
+func (a *App) ListHashtagLibraries(ctx context.Context, workspaceID string) ([]*herald.HashtagLibrary, error) {
+	if _, err := a.member(ctx, a.store, workspaceID); err != nil {
+		return nil, err
+	}
+	return orEmpty(a.store.FindHashtagLibraries(ctx, workspaceID))
+}
+
+// GetHashtagLibrary returns one hashtag library.
+func (a *App) GetHashtagLibrary(ctx context.Context, workspaceID, id string) (*herald.HashtagLibrary, error) {
+	if _, err := a.member(ctx, a.store, workspaceID); err != nil {
+		return nil, err
+	}
+	return inWorkspace(a.store.FindHashtagLibraryByID, ctx, workspaceID, id, "Hashtag library", func(h *herald.HashtagLibrary) string { return h.WorkspaceID })
+}
+
+// CreateHashtagLibrary creates a hashtag library.
+func (a *App) CreateHashtagLibrary(ctx context.Context, workspaceID string, h *herald.HashtagLibrary) error {
+	if _, err := a.writer(ctx, a.store, workspaceID, "change hashtag libraries"); err != nil {
+		return err
+	}
+	h.Normalize()
+	if err := h.Validate(); err != nil {
+		return err
+	}
+	now := a.Now()
+	h.ID, h.WorkspaceID, h.CreatedAt, h.UpdatedAt = herald.NewID(), workspaceID, now, now
+	return a.store.CreateHashtagLibrary(ctx, h)
+}
+
+// UpdateHashtagLibrary applies fn to a hashtag library and saves it.
+func (a *App) UpdateHashtagLibrary(ctx context.Context, workspaceID, id string, fn func(*herald.HashtagLibrary) error) (*herald.HashtagLibrary, error) {
+	if _, err := a.writer(ctx, a.store, workspaceID, "change hashtag libraries"); err != nil {
+		return nil, err
+	}
+	h, err := inWorkspace(a.store.FindHashtagLibraryByID, ctx, workspaceID, id, "Hashtag library", func(h *herald.HashtagLibrary) string { return h.WorkspaceID })
+	if err != nil {
+		return nil, err
+	}
+	if err := fn(h); err != nil {
+		return nil, err
+	}
+	h.Normalize()
+	if err := h.Validate(); err != nil {
+		return nil, err
+	}
+	h.UpdatedAt = a.Now()
+	return h, a.store.UpdateHashtagLibrary(ctx, h)
+}
+
+// DeleteHashtagLibrary deletes a hashtag library.
+func (a *App) DeleteHashtagLibrary(ctx context.Context, workspaceID, id string) error {
+	if _, err := a.writer(ctx, a.store, workspaceID, "change hashtag libraries"); err != nil {
+		return err
+	}
+	if _, err := inWorkspace(a.store.FindHashtagLibraryByID, ctx, workspaceID, id, "Hashtag library", func(h *herald.HashtagLibrary) string { return h.WorkspaceID }); err != nil {
+		return err
+	}
+	return a.store.DeleteHashtagLibrary(ctx, id)
+}
+
+// ListStudioTemplates lists a workspace's studio templates.
+func (a *App) ListStudioTemplates(ctx context.Context, workspaceID string) ([]*herald.StudioTemplate, error) {
+	if _, err := a.member(ctx, a.store, workspaceID); err != nil {
+		return nil, err
+	}
+	return orEmpty(a.store.FindStudioTemplates(ctx, workspaceID))
+}
+
+// GetStudioTemplate returns one studio template.
+func (a *App) GetStudioTemplate(ctx context.Context, workspaceID, id string) (*herald.StudioTemplate, error) {
+	if _, err := a.member(ctx, a.store, workspaceID); err != nil {
+		return nil, err
+	}
+	return inWorkspace(a.store.FindStudioTemplateByID, ctx, workspaceID, id, "Studio template", func(s *herald.StudioTemplate) string { return s.WorkspaceID })
+}
+
+// CreateStudioTemplate creates a studio template.
+func (a *App) CreateStudioTemplate(ctx context.Context, workspaceID string, s *herald.StudioTemplate) error {
+	if _, err := a.writer(ctx, a.store, workspaceID, "change studio templates"); err != nil {
+		return err
+	}
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	now := a.Now()
+	s.ID, s.WorkspaceID, s.CreatedAt, s.UpdatedAt = herald.NewID(), workspaceID, now, now
+	return a.store.CreateStudioTemplate(ctx, s)
+}
+
+// UpdateStudioTemplate applies fn to a studio template and saves it.
+func (a *App) UpdateStudioTemplate(ctx context.Context, workspaceID, id string, fn func(*herald.StudioTemplate) error) (*herald.StudioTemplate, error) {
+	if _, err := a.writer(ctx, a.store, workspaceID, "change studio templates"); err != nil {
+		return nil, err
+	}
+	s, err := inWorkspace(a.store.FindStudioTemplateByID, ctx, workspaceID, id, "Studio template", func(s *herald.StudioTemplate) string { return s.WorkspaceID })
+	if err != nil {
+		return nil, err
+	}
+	if err := fn(s); err != nil {
+		return nil, err
+	}
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	s.UpdatedAt = a.Now()
+	return s, a.store.UpdateStudioTemplate(ctx, s)
+}
+
+// DeleteStudioTemplate deletes a studio template.
+func (a *App) DeleteStudioTemplate(ctx context.Context, workspaceID, id string) error {
+	if _, err := a.writer(ctx, a.store, workspaceID, "change studio templates"); err != nil {
+		return err
+	}
+	if _, err := inWorkspace(a.store.FindStudioTemplateByID, ctx, workspaceID, id, "Studio template", func(s *herald.StudioTemplate) string { return s.WorkspaceID }); err != nil {
+		return err
+	}
+	return a.store.DeleteStudioTemplate(ctx, id)
+}
+
+// inWorkspace finds an entity by id and answers not found when it belongs
+// to another workspace, so that ids of other workspaces reveal nothing.
+func inWorkspace[T any](find func(context.Context, string) (*T, error), ctx context.Context, workspaceID, id, what string, ws func(*T) string) (*T, error) {
+	nf := herald.Errorf(herald.ENOTFOUND, "%s %q not found.", what, id)
+	if !herald.ValidID(id) {
+		return nil, nf
+	}
+	v, err := find(ctx, id)
+	if herald.ErrorCode(err) == herald.ENOTFOUND || (err == nil && ws(v) != workspaceID) {
+		return nil, nf
+	}
+	return v, err
+}
+
+func orEmpty[T any](v []*T, err error) ([]*T, error) {
+	if v == nil && err == nil {
+		v = []*T{}
+	}
+	return v, err
+}

@@ -1,0 +1,256 @@
+package app
+
+import (
+	"context"
+	"crypto/subtle"
+	"strings"
+	"time"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/store"
+)
+
+// touchEvery bounds how often an API key's last-used time is written, so
+// that authentication does not cost a write per request.
+const touchEvery = time.Minute
+
+// AuthenticateAPIKey returns the user an API key belongs to. A missing key
+// is unauthorized; an unknown or revoked key is forbidden, as Ocoya answers.
+func (a *App) AuthenticateAPIKey(ctx context.Context, key string) (*herald.User, *herald.APIKey, error) {
+	key = strings.TrimSpace(key)
+	if key == "" {
+		return nil, nil, herald.Errorf(herald.EUNAUTHORIZED, "Missing API token.")
+	}
+	invalid := herald.Errorf(herald.EFORBIDDEN, "Invalid API token.")
+	if len(key) > 200 {
+		return nil, nil, invalid
+	}
+	hash := sha(key)
+	k, err := a.store.FindAPIKeyByHash(ctx, hash)
+	if herald.ErrorCode(err) == herald.ENOTFOUND {
+		return nil, nil, invalid
+	} else if err != nil {
+		return nil, nil, err
+	}
+	if subtle.ConstantTimeCompare(k.Hash, hash) != 1 || k.RevokedAt != nil {
+		return nil, nil, invalid
+	}
+	u, err := a.store.FindUserByID(ctx, k.UserID)
+	if err != nil {
+		return nil, nil, err
+	}
+	a.touch(ctx, k.ID)
+	return u, k, nil
+}
+
+func (a *App) touch(ctx context.Context, keyID string) {
+	now := a.Now()
+	a.touchMu.Lock()
+	last, ok := a.touched[keyID]
+	if ok && now.Sub(last) < touchEvery {
+		a.touchMu.Unlock()
+		return
+	}
+	a.touched[keyID] = now
+	a.touchMu.Unlock()
+	if err := a.store.TouchAPIKey(ctx, keyID, now); err != nil {
+		a.log.WarnContext(ctx, "record API key use", "api_key_id", keyID, "error", err)
+	}
+}
+
+// CreateAPIKey creates an API key for the current user and returns it with
+// its secret, which is shown this once.
+func (a *App) CreateAPIKey(ctx context.Context, name string) (*herald.APIKey, string, error) {
+	u, err := currentUser(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	if name == "" {
+		name = "API key"
+	}
+	if err := herald.ValidateName("name", name, 100); err != nil {
+		return nil, "", err
+	}
+	return a.createAPIKey(ctx, a.store, u.ID, name)
+}
+
+func (a *App) createAPIKey(ctx context.Context, q store.Querier, userID, name string) (*herald.APIKey, string, error) {
+	secret := newAPIKeySecret()
+	k := &herald.APIKey{ID: herald.NewID(), UserID: userID, Name: name, Prefix: secret[:len(APIKeyPrefix)+6], Hash: sha(secret), CreatedAt: a.Now()}
+	if err := q.CreateAPIKey(ctx, k); err != nil {
+		return nil, "", err
+	}
+	return k, secret, nil
+}
+
+// ListAPIKeys lists the current user's API keys (never their secrets).
+func (a *App) ListAPIKeys(ctx context.Context) ([]*herald.APIKey, error) {
+	u, err := currentUser(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return a.store.FindAPIKeysByUser(ctx, u.ID)
+}
+
+// RevokeAPIKey revokes one of the current user's API keys.
+func (a *App) RevokeAPIKey(ctx context.Context, id string) error {
+	u, err := currentUser(ctx)
+	if err != nil {
+		return err
+	}
+	if !herald.ValidID(id) {
+		return herald.Errorf(herald.ENOTFOUND, "API key %q not found.", id)
+	}
+	err = a.store.RevokeAPIKey(ctx, u.ID, id, a.Now())
+	if herald.ErrorCode(err) == herald.ENOTFOUND {
+		return herald.Errorf(herald.ENOTFOUND, "API key %q not found.", id)
+	}
+	return err
+}
+
+// SignIn checks an e-mail and password and opens a web session. It returns
+// the session and its token, to be set as a cookie.
+func (a *App) SignIn(ctx context.Context, email, password string) (*herald.Session, string, error) {
+	bad := herald.Errorf(herald.EUNAUTHORIZED, "Wrong e-mail or password.")
+	u, err := a.store.FindUserByEmail(ctx, herald.NormalizeEmail(email))
+	switch {
+	case herald.ErrorCode(err) == herald.ENOTFOUND:
+		checkPassword(a.dummyHash(), password) // take as long as for a real user
+		return nil, "", bad
+	case err != nil:
+		return nil, "", err
+	case !checkPassword(u.PasswordHash, password):
+		return nil, "", bad
+	}
+	token := randomString(43)
+	now := a.Now()
+	s := &herald.Session{ID: herald.NewID(), UserID: u.ID, Hash: sha(token), CSRFToken: randomString(32), CreatedAt: now, ExpiresAt: now.Add(a.cfg.SessionTTL)}
+	if err := a.store.CreateSession(ctx, s); err != nil {
+		return nil, "", err
+	}
+	return s, token, nil
+}
+
+// AuthenticateSession returns the session and user of a session token.
+func (a *App) AuthenticateSession(ctx context.Context, token string) (*herald.Session, *herald.User, error) {
+	if token == "" || len(token) > 200 {
+		return nil, nil, herald.Errorf(herald.EUNAUTHORIZED, "Please sign in.")
+	}
+	s, err := a.store.FindSessionByHash(ctx, sha(token))
+	if herald.ErrorCode(err) == herald.ENOTFOUND {
+		return nil, nil, herald.Errorf(herald.EUNAUTHORIZED, "Please sign in.")
+	} else if err != nil {
+		return nil, nil, err
+	}
+	if !a.Now().Before(s.ExpiresAt) {
+		return nil, nil, herald.Errorf(herald.EUNAUTHORIZED, "Your session has expired; please sign in again.")
+	}
+	u, err := a.store.FindUserByID(ctx, s.UserID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, u, nil
+}
+
+// SignOut ends a web session.
+func (a *App) SignOut(ctx context.Context, sessionID string) error {
+	return a.store.DeleteSession(ctx, sessionID)
+}
+
+// InitParams are the inputs of Init.
+type InitParams struct {
+	Email     string
+	Name      string
+	Workspace string
+}
+
+// InitResult is what Init created. Password is empty when the user existed.
+type InitResult struct {
+	UserID      string `json:"userId"`
+	WorkspaceID string `json:"workspaceId"`
+	APIKey      string `json:"apiKey"`
+	Password    string `json:"password"`
+	Email       string `json:"email"`
+	Created     bool   `json:"created"`
+}
+
+// Init sets Herald up for a person: with a new e-mail it creates the user
+// (with a generated web password), a workspace they own and an API key; with
+// an e-mail it knows it adds a new API key.
+func (a *App) Init(ctx context.Context, p InitParams) (*InitResult, error) {
+	p.Email = herald.NormalizeEmail(p.Email)
+	if err := herald.ValidateEmail("email", p.Email); err != nil {
+		return nil, err
+	}
+	if p.Name == "" {
+		p.Name = strings.SplitN(p.Email, "@", 2)[0]
+	}
+	if err := herald.ValidateName("name", p.Name, 200); err != nil {
+		return nil, err
+	}
+	if p.Workspace == "" {
+		p.Workspace = p.Name + "'s workspace"
+	}
+	if err := herald.ValidateName("workspace", p.Workspace, 200); err != nil {
+		return nil, err
+	}
+	var res *InitResult
+	err := a.store.InTx(ctx, func(tx store.Tx) error {
+		res = &InitResult{Email: p.Email}
+		u, err := tx.FindUserByEmail(ctx, p.Email)
+		now := a.Now()
+		switch {
+		case herald.ErrorCode(err) == herald.ENOTFOUND:
+			res.Password = newPassword()
+			res.Created = true
+			u = &herald.User{ID: herald.NewID(), Name: p.Name, Email: p.Email, PasswordHash: hashPassword(res.Password), CreatedAt: now}
+			if err := tx.CreateUser(ctx, u); err != nil {
+				return err
+			}
+			w := &herald.Workspace{ID: herald.NewID(), Name: p.Workspace, CreatedAt: now}
+			if err := tx.CreateWorkspace(ctx, w); err != nil {
+				return err
+			}
+			if err := tx.CreateMember(ctx, &herald.Member{WorkspaceID: w.ID, UserID: u.ID, Role: herald.RoleOwner, CreatedAt: now}); err != nil {
+				return err
+			}
+			res.WorkspaceID = w.ID
+		case err != nil:
+			return err
+		default:
+			ws, err := tx.FindWorkspacesByUser(ctx, u.ID)
+			if err != nil {
+				return err
+			}
+			if len(ws) > 0 {
+				res.WorkspaceID = ws[0].ID
+			}
+		}
+		res.UserID = u.ID
+		_, secret, err := a.createAPIKey(ctx, tx, u.ID, "herald init")
+		res.APIKey = secret
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// IsEmpty reports whether no user exists yet (a fresh installation).
+func (a *App) IsEmpty(ctx context.Context) (bool, error) {
+	n, err := a.store.CountUsers(ctx)
+	return n == 0, err
+}
+
+// SetPassword sets a user's web password (for the CLI's password reset).
+func (a *App) SetPassword(ctx context.Context, email, password string) error {
+	if len(password) < 12 {
+		return herald.Errorf(herald.EINVALID, "password: must be at least 12 characters")
+	}
+	u, err := a.store.FindUserByEmail(ctx, herald.NormalizeEmail(email))
+	if err != nil {
+		return err
+	}
+	return a.store.UpdateUserPassword(ctx, u.ID, hashPassword(password))
+}

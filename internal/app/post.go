@@ -1,0 +1,430 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/store"
+)
+
+// PostInput is the body of POST /post (and of POST /post/validate).
+type PostInput struct {
+	Caption          string
+	MediaURLs        []string
+	SocialProfileIDs []string
+	ScheduledAt      *time.Time
+}
+
+// PostPatch is the body of PATCH /post/{id}. Nil fields are left as they
+// are; SetSchedule with a nil ScheduledAt turns a scheduled post back into a
+// draft.
+type PostPatch struct {
+	Caption          *string
+	MediaURLs        *[]string
+	SocialProfileIDs *[]string
+	SetSchedule      bool
+	ScheduledAt      *time.Time
+}
+
+// PostCheck is the result of validating a post without storing it.
+type PostCheck struct {
+	Valid   bool          `json:"valid"`
+	Status  string        `json:"status"`
+	Targets []TargetCheck `json:"targets"`
+}
+
+// TargetCheck is what validation found for one target.
+type TargetCheck struct {
+	SocialProfileID string `json:"socialProfileId"`
+	Provider        string `json:"provider"`
+	Name            string `json:"name"`
+	Characters      int    `json:"characters"`
+}
+
+// LateAfter is how long past its time a scheduled target is reported late.
+const LateAfter = time.Minute
+
+// IsLate reports whether a target should have been published by now.
+func (a *App) IsLate(p *herald.Post, t *herald.PostTarget) bool {
+	return p.ScheduledAt != nil && (t.State == herald.TargetScheduled || t.State == herald.TargetPublishing) &&
+		a.Now().Sub(*p.ScheduledAt) > LateAfter
+}
+
+// CreatePost creates a post group: a draft, or scheduled when ScheduledAt
+// is set. Its publication is queued in the same transaction.
+func (a *App) CreatePost(ctx context.Context, workspaceID string, in PostInput) (*herald.Post, error) {
+	var p *herald.Post
+	err := a.store.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		p, err = a.buildPost(ctx, tx, workspaceID, in)
+		if err != nil {
+			return err
+		}
+		if err := tx.CreatePost(ctx, p); err != nil {
+			return err
+		}
+		if p.Status == herald.StatusScheduled && a.sched != nil {
+			return a.sched.Schedule(ctx, tx, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// ValidatePost runs every check of CreatePost and stores nothing.
+func (a *App) ValidatePost(ctx context.Context, workspaceID string, in PostInput) (*PostCheck, error) {
+	p, err := a.buildPost(ctx, a.store, workspaceID, in)
+	if err != nil {
+		return nil, err
+	}
+	c := &PostCheck{Valid: true, Status: string(p.Status), Targets: []TargetCheck{}}
+	for _, t := range p.Targets {
+		c.Targets = append(c.Targets, TargetCheck{SocialProfileID: t.SocialProfileID, Provider: t.Provider, Name: t.Profile.Name, Characters: len([]rune(p.Caption))})
+	}
+	return c, nil
+}
+
+// buildPost validates the input and returns the post it describes.
+func (a *App) buildPost(ctx context.Context, q store.Querier, workspaceID string, in PostInput) (*herald.Post, error) {
+	m, err := a.writer(ctx, q, workspaceID, "create posts")
+	if err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(in.Caption) == "" && len(in.MediaURLs) == 0 {
+		return nil, herald.Errorf(herald.EINVALID, "caption: is required unless mediaUrls is given")
+	}
+	if err := herald.ValidateCaption(in.Caption); err != nil {
+		return nil, err
+	}
+	if err := herald.ValidateMediaURLs(in.MediaURLs); err != nil {
+		return nil, err
+	}
+	now := a.Now()
+	if err := a.checkSchedule(in.ScheduledAt, len(in.SocialProfileIDs), now); err != nil {
+		return nil, err
+	}
+	p := &herald.Post{ID: herald.NewID(), WorkspaceID: workspaceID, CreatedBy: m.UserID, PostType: herald.PostTypeRegular,
+		Status: herald.StatusDraft, Caption: in.Caption, Media: mediaFromURLs(in.MediaURLs), CreatedAt: now, UpdatedAt: now}
+	if in.ScheduledAt != nil {
+		p.Status = herald.StatusScheduled
+		p.ScheduledAt = in.ScheduledAt
+	}
+	p.Targets, err = a.buildTargets(ctx, q, p, in.SocialProfileIDs, "socialProfileIds")
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func (a *App) checkSchedule(at *time.Time, targets int, now time.Time) error {
+	if at == nil {
+		return nil
+	}
+	if at.Before(now) {
+		return herald.Errorf(herald.EINVALID, "scheduledAt: %s is in the past (it is now %s)", herald.FormatTime(*at), herald.FormatTime(now))
+	}
+	if at.Sub(now) > a.cfg.MaxScheduleAhead {
+		return herald.Errorf(herald.EINVALID, "scheduledAt: %s is more than %d days ahead", herald.FormatTime(*at), int(a.cfg.MaxScheduleAhead.Hours()/24))
+	}
+	if targets == 0 {
+		return herald.Errorf(herald.EINVALID, "socialProfileIds: at least one social profile is needed to schedule a post (without scheduledAt the post is saved as a draft)")
+	}
+	return nil
+}
+
+// buildTargets resolves profile ids to targets of p. A profile of another
+// workspace is not found, like one that does not exist.
+func (a *App) buildTargets(ctx context.Context, q store.Querier, p *herald.Post, ids []string, field string) ([]*herald.PostTarget, error) {
+	if len(ids) > herald.MaxTargetsPerPost {
+		return nil, herald.Errorf(herald.EINVALID, "%s: at most %d social profiles per post (got %d)", field, herald.MaxTargetsPerPost, len(ids))
+	}
+	state := herald.TargetDraft
+	if p.Status == herald.StatusScheduled {
+		state = herald.TargetScheduled
+	}
+	seen := map[string]bool{}
+	targets := []*herald.PostTarget{}
+	for i, id := range ids {
+		f := field + "[" + strconv.Itoa(i) + "]"
+		if seen[id] {
+			return nil, herald.Errorf(herald.EINVALID, "%s: %q is listed twice", f, id)
+		}
+		seen[id] = true
+		nf := herald.Errorf(herald.ENOTFOUND, "%s: social profile %q not found in this workspace", f, id)
+		if !herald.ValidID(id) {
+			return nil, nf
+		}
+		prof, err := q.FindSocialProfileByID(ctx, id)
+		if herald.ErrorCode(err) == herald.ENOTFOUND || (err == nil && prof.WorkspaceID != p.WorkspaceID) {
+			return nil, nf
+		} else if err != nil {
+			return nil, err
+		}
+		if state == herald.TargetScheduled && prof.Status != herald.ProfileConnected {
+			return nil, herald.Errorf(herald.EINVALID, "%s: the %s profile %q must be reconnected before posts can be scheduled to it (%s)", f, prof.Provider, prof.Name, prof.StatusMessage)
+		}
+		targets = append(targets, &herald.PostTarget{ID: herald.NewID(), PostID: p.ID, SocialProfileID: prof.ID, Provider: prof.Provider,
+			State: state, UpdatedAt: p.UpdatedAt, Profile: prof})
+	}
+	return targets, nil
+}
+
+func mediaFromURLs(urls []string) []herald.PostMedia {
+	out := make([]herald.PostMedia, len(urls))
+	for i, u := range urls {
+		out[i] = herald.PostMedia{URL: u, SourceURL: u, Kind: kindFromURL(u)}
+	}
+	return out
+}
+
+// kindFromURL guesses image or video from a URL's extension, for display
+// only; the media component decides from the file's content.
+func kindFromURL(u string) string {
+	path := strings.ToLower(strings.SplitN(strings.SplitN(u, "?", 2)[0], "#", 2)[0])
+	for _, ext := range []string{".mp4", ".mov", ".m4v", ".webm"} {
+		if strings.HasSuffix(path, ext) {
+			return "video"
+		}
+	}
+	return "image"
+}
+
+// GetPost returns a post group the caller may see. workspaceID is optional;
+// when given, a post of another workspace is not found.
+func (a *App) GetPost(ctx context.Context, workspaceID, id string) (*herald.Post, error) {
+	p, _, err := a.findPost(ctx, a.store, workspaceID, id)
+	return p, err
+}
+
+func (a *App) findPost(ctx context.Context, q store.Querier, workspaceID, id string) (*herald.Post, *herald.Member, error) {
+	nf := herald.Errorf(herald.ENOTFOUND, "Post %q not found.", id)
+	if !herald.ValidID(id) {
+		return nil, nil, nf
+	}
+	if workspaceID != "" {
+		if _, err := a.member(ctx, q, workspaceID); err != nil {
+			return nil, nil, err
+		}
+	}
+	p, err := q.FindPostByID(ctx, id)
+	if herald.ErrorCode(err) == herald.ENOTFOUND || (err == nil && workspaceID != "" && p.WorkspaceID != workspaceID) {
+		return nil, nil, nf
+	} else if err != nil {
+		return nil, nil, err
+	}
+	m, err := a.member(ctx, q, p.WorkspaceID)
+	if herald.ErrorCode(err) == herald.ENOTFOUND {
+		return nil, nil, nf
+	} else if err != nil {
+		return nil, nil, err
+	}
+	return p, m, nil
+}
+
+// ListPostsParams select a page of post groups.
+type ListPostsParams struct {
+	WorkspaceID string
+	Statuses    []herald.PostStatus
+	Page        int
+	PerPage     int
+}
+
+// MaxPerPage is the largest page; larger requests are clamped to it.
+const MaxPerPage = 50
+
+// ListPosts lists a workspace's post groups, newest first.
+func (a *App) ListPosts(ctx context.Context, p ListPostsParams) ([]*herald.Post, error) {
+	if _, err := a.member(ctx, a.store, p.WorkspaceID); err != nil {
+		return nil, err
+	}
+	if p.Page < 0 {
+		return nil, herald.Errorf(herald.EINVALID, "page: must be 0 or more (pages count from 0)")
+	}
+	if p.PerPage < 1 {
+		return nil, herald.Errorf(herald.EINVALID, "perPage: must be at least 1")
+	}
+	p.PerPage = min(p.PerPage, MaxPerPage)
+	if p.Page > 1_000_000_000/p.PerPage {
+		return nil, herald.Errorf(herald.EINVALID, "page: %d is too large", p.Page)
+	}
+	return orEmpty(a.store.FindPosts(ctx, herald.PostFilter{WorkspaceID: p.WorkspaceID, Statuses: p.Statuses, Offset: p.Page * p.PerPage, Limit: p.PerPage}))
+}
+
+// UpdatePost changes a post group: its schedule (Ocoya's PATCH) and, as
+// Herald's extension, its caption, media and profiles. A post that is being
+// published or has been published cannot be changed.
+func (a *App) UpdatePost(ctx context.Context, workspaceID, id string, patch PostPatch) (*herald.Post, error) {
+	var p *herald.Post
+	err := a.store.InTx(ctx, func(tx store.Tx) error {
+		var m *herald.Member
+		var err error
+		p, m, err = a.findPost(ctx, tx, workspaceID, id)
+		if err != nil {
+			return err
+		}
+		if !m.Role.CanWrite() {
+			return herald.Errorf(herald.EFORBIDDEN, "Your role in this workspace (%s) cannot change posts.", m.Role)
+		}
+		if err := changeable(p, "changed"); err != nil {
+			return err
+		}
+		now := a.Now()
+		if patch.Caption != nil {
+			if err := herald.ValidateCaption(*patch.Caption); err != nil {
+				return err
+			}
+			p.Caption = *patch.Caption
+		}
+		if patch.MediaURLs != nil {
+			if err := herald.ValidateMediaURLs(*patch.MediaURLs); err != nil {
+				return err
+			}
+			p.Media = mediaFromURLs(*patch.MediaURLs)
+		}
+		if strings.TrimSpace(p.Caption) == "" && len(p.Media) == 0 {
+			return herald.Errorf(herald.EINVALID, "caption: is required unless mediaUrls is given")
+		}
+		wasScheduled := p.Status != herald.StatusDraft
+		if patch.SetSchedule {
+			p.ScheduledAt = patch.ScheduledAt
+		}
+		p.Status = herald.StatusDraft
+		if p.ScheduledAt != nil {
+			p.Status = herald.StatusScheduled
+		}
+		p.UpdatedAt = now
+		if patch.SocialProfileIDs != nil {
+			if err := a.replaceTargets(ctx, tx, p, *patch.SocialProfileIDs); err != nil {
+				return err
+			}
+		}
+		if patch.SetSchedule && p.ScheduledAt != nil {
+			if err := a.checkSchedule(p.ScheduledAt, len(p.Targets), now); err != nil {
+				return err
+			}
+		} else if p.ScheduledAt != nil && len(p.Targets) == 0 {
+			return herald.Errorf(herald.EINVALID, "socialProfileIds: a scheduled post needs at least one social profile")
+		}
+		state := herald.TargetDraft
+		if p.Status == herald.StatusScheduled {
+			state = herald.TargetScheduled
+		}
+		for _, t := range p.Targets {
+			if state == herald.TargetScheduled && t.Profile != nil && t.Profile.Status != herald.ProfileConnected {
+				return herald.Errorf(herald.EINVALID, "socialProfileIds: the %s profile %q must be reconnected before posts can be scheduled to it", t.Provider, t.Profile.Name)
+			}
+			if t.State != state || t.Attempts != 0 || t.ErrorCode != "" {
+				t.State, t.Attempts, t.ErrorCode, t.ErrorMessage, t.UpdatedAt = state, 0, "", "", now
+				if err := tx.UpdatePostTarget(ctx, t); err != nil {
+					return err
+				}
+			}
+		}
+		// Any change may change what a queued job would publish: cancel
+		// the old jobs and queue new ones under a new version.
+		if a.sched != nil && wasScheduled {
+			if err := a.sched.Unschedule(ctx, tx, p); err != nil {
+				return err
+			}
+		}
+		p.Version++
+		if err := tx.UpdatePost(ctx, p); err != nil {
+			return err
+		}
+		if a.sched != nil && p.Status == herald.StatusScheduled {
+			return a.sched.Schedule(ctx, tx, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// replaceTargets makes p's targets those of ids, keeping existing targets.
+func (a *App) replaceTargets(ctx context.Context, tx store.Tx, p *herald.Post, ids []string) error {
+	wanted, err := a.buildTargets(ctx, tx, p, ids, "socialProfileIds")
+	if err != nil {
+		return err
+	}
+	have := map[string]*herald.PostTarget{}
+	for _, t := range p.Targets {
+		have[t.SocialProfileID] = t
+	}
+	keep := map[string]bool{}
+	var out []*herald.PostTarget
+	for _, w := range wanted {
+		if t, ok := have[w.SocialProfileID]; ok {
+			keep[t.ID] = true
+			out = append(out, t)
+			continue
+		}
+		if err := tx.CreatePostTarget(ctx, w); err != nil {
+			return err
+		}
+		out = append(out, w)
+	}
+	for _, t := range p.Targets {
+		if !keep[t.ID] {
+			if err := tx.DeletePostTarget(ctx, t.ID); err != nil {
+				return err
+			}
+		}
+	}
+	p.Targets = out
+	return nil
+}
+
+// changeable refuses to change a post that is being or has been published.
+func changeable(p *herald.Post, verb string) error {
+	for _, t := range p.Targets {
+		switch {
+		case t.State.Busy():
+			return herald.Errorf(herald.ECONFLICT, "Post %q is being published to %s right now and cannot be %s; try again when it is done.", p.ID, t.Provider, verb)
+		case t.State == herald.TargetPublished:
+			return herald.Errorf(herald.ECONFLICT, "Post %q was already published to %s and cannot be %s.", p.ID, t.Provider, verb)
+		}
+	}
+	return nil
+}
+
+// DeletePost deletes a post group and cancels its pending publication. A
+// post that is being published cannot be deleted until that is done.
+func (a *App) DeletePost(ctx context.Context, workspaceID, id string) error {
+	return a.store.InTx(ctx, func(tx store.Tx) error {
+		p, m, err := a.findPost(ctx, tx, workspaceID, id)
+		if err != nil {
+			return err
+		}
+		if !m.Role.CanWrite() {
+			return herald.Errorf(herald.EFORBIDDEN, "Your role in this workspace (%s) cannot delete posts.", m.Role)
+		}
+		for _, t := range p.Targets {
+			if t.State.Busy() {
+				return herald.Errorf(herald.ECONFLICT, "Post %q is being published to %s right now and cannot be deleted; try again when it is done.", p.ID, t.Provider)
+			}
+		}
+		if a.sched != nil && p.Status != herald.StatusDraft {
+			if err := a.sched.Unschedule(ctx, tx, p); err != nil {
+				return err
+			}
+		}
+		return tx.DeletePost(ctx, p.ID)
+	})
+}
+
+// describeTarget names a target for messages.
+func describeTarget(t *herald.PostTarget) string {
+	if t.Profile != nil && t.Profile.Name != "" {
+		return fmt.Sprintf("%s (%s)", t.Profile.Name, t.Provider)
+	}
+	return t.Provider
+}

@@ -1,0 +1,82 @@
+package app
+
+import (
+	"context"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/heraldhq/herald"
+)
+
+// ListSocialProfiles lists a workspace's connected social profiles.
+func (a *App) ListSocialProfiles(ctx context.Context, workspaceID string) ([]*herald.SocialProfile, error) {
+	if _, err := a.member(ctx, a.store, workspaceID); err != nil {
+		return nil, err
+	}
+	return orEmpty(a.store.FindSocialProfiles(ctx, workspaceID))
+}
+
+// ConnectionInfo tells a user how to connect a network through its OAuth
+// flow: AuthURL is a Herald page that a signed-in user opens in a browser.
+type ConnectionInfo struct {
+	Provider     string `json:"provider"`
+	AuthProvider string `json:"authProvider"`
+	AuthURL      string `json:"authUrl"`
+	CallbackURL  string `json:"callbackUrl"`
+	Instructions string `json:"instructions"`
+}
+
+// credentialProviders connect by POST /social-profiles with credentials,
+// not through a browser.
+var credentialProviders = []string{herald.ProviderBluesky, herald.ProviderDiscord, herald.ProviderSlack, herald.ProviderTelegram, herald.ProviderFeed}
+
+// ConnectionURL returns where a user connects a network to a workspace.
+func (a *App) ConnectionURL(ctx context.Context, workspaceID, provider string) (*ConnectionInfo, error) {
+	if _, err := a.manager(ctx, a.store, workspaceID, "connect social profiles"); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(provider) == "" {
+		return nil, herald.Errorf(herald.EINVALID, "provider: is required; use one of %s", strings.Join(append([]string{"x"}, herald.OAuthProviders...), ", "))
+	}
+	p := herald.NormalizeProvider(provider)
+	if slices.Contains(credentialProviders, p) {
+		return nil, herald.Errorf(herald.EINVALID, "provider: %s is connected with credentials, not a connection URL: POST /social-profiles?workspaceId=%s with {\"provider\": %q, ...}", p, workspaceID, p)
+	}
+	if !slices.Contains(herald.OAuthProviders, p) {
+		return nil, herald.Errorf(herald.EINVALID, "provider: %q is not a supported network; use one of %s", provider, strings.Join(append([]string{"x"}, herald.OAuthProviders...), ", "))
+	}
+	auth := p
+	if p == herald.ProviderInstagram {
+		auth = herald.ProviderFacebook // Instagram Business profiles are connected through Facebook Pages
+	}
+	q := url.Values{"workspaceId": {workspaceID}}
+	info := &ConnectionInfo{
+		Provider:     p,
+		AuthProvider: auth,
+		AuthURL:      a.cfg.PublicURL + "/connect/" + p + "?" + q.Encode(),
+		CallbackURL:  a.cfg.PublicURL + "/connect/" + auth + "/callback",
+		Instructions: "Open authUrl in a browser where you are signed in to Herald, approve access on " + displayName(auth) +
+			", then choose the accounts to connect on the page you return to. They then appear in GET /social-profiles.",
+	}
+	if p == herald.ProviderMastodon {
+		info.Instructions = "Open authUrl in a browser where you are signed in to Herald and enter your Mastodon server (for example mastodon.social); Herald registers itself with that server, you approve access there, and the account then appears in GET /social-profiles."
+	}
+	return info, nil
+}
+
+func displayName(provider string) string {
+	switch provider {
+	case herald.ProviderTwitter:
+		return "X"
+	case herald.ProviderLinkedIn:
+		return "LinkedIn"
+	case herald.ProviderTikTok:
+		return "TikTok"
+	case herald.ProviderYouTube:
+		return "YouTube"
+	case herald.ProviderGoogleBusiness:
+		return "Google Business Profile"
+	}
+	return strings.ToUpper(provider[:1]) + provider[1:]
+}

@@ -1,0 +1,131 @@
+// Package config is Herald's typed configuration, read once from flags and
+// environment variables (flags win) and passed down; there are no globals.
+package config
+
+import (
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting of Herald.
+type Config struct {
+	Addr                 string
+	DataDir              string
+	DatabaseURL          string
+	PublicURL            string
+	RateLimit            int
+	LogLevel             string
+	LogFormat            string
+	AllowPrivateNetworks bool
+	SecretKey            string
+	ShutdownTimeout      time.Duration
+}
+
+// Setting describes one setting: its flag, environment variable, default and
+// help, so that --help and the README say the same.
+type Setting struct {
+	Flag, Env, Default, Help string
+}
+
+// Settings returns the settings of `herald serve` (the other commands use
+// the storage ones).
+func Settings() []Setting {
+	return []Setting{
+		{"addr", "HERALD_ADDR", "127.0.0.1:8080", "address to listen on (host:port; port 0 picks a free one)"},
+		{"data-dir", "HERALD_DATA_DIR", "./herald-data", "directory for the SQLite database, media and the secret key file"},
+		{"database-url", "HERALD_DATABASE_URL", "", "SQLite file path, or postgres://user@host/db for several nodes (default: <data-dir>/herald.db)"},
+		{"public-url", "HERALD_PUBLIC_URL", "", "URL where users and networks reach this Herald (default: http://<addr>)"},
+		{"rate-limit", "HERALD_RATE_LIMIT", "60", "API requests per minute per API key"},
+		{"log-level", "HERALD_LOG_LEVEL", "info", "debug, info, warn or error"},
+		{"log-format", "HERALD_LOG_FORMAT", "text", "text or json"},
+		{"allow-private-networks", "HERALD_ALLOW_PRIVATE_NETWORKS", "false", "allow requests to loopback and private addresses (development and tests only)"},
+		{"secret-key", "HERALD_SECRET_KEY", "", "key that encrypts stored credentials (base64 or hex of 32 bytes; default: a key file in the data directory)"},
+	}
+}
+
+// Bind registers the named settings on fs with their environment values as
+// defaults and returns a function that builds the Config after fs.Parse.
+func Bind(fs *flag.FlagSet, getenv func(string) string, names ...string) func() (*Config, error) {
+	vals := map[string]*string{}
+	for _, s := range Settings() {
+		if len(names) > 0 && !contains(names, s.Flag) {
+			continue
+		}
+		def := s.Default
+		if v := getenv(s.Env); v != "" {
+			def = v
+		}
+		vals[s.Flag] = fs.String(s.Flag, def, s.Help+" ($"+s.Env+")")
+	}
+	get := func(name string) string {
+		if v, ok := vals[name]; ok {
+			return strings.TrimSpace(*v)
+		}
+		for _, s := range Settings() {
+			if s.Flag == name {
+				if v := getenv(s.Env); v != "" {
+					return v
+				}
+				return s.Default
+			}
+		}
+		return ""
+	}
+	return func() (*Config, error) {
+		c := &Config{
+			Addr: get("addr"), DataDir: get("data-dir"), DatabaseURL: get("database-url"), PublicURL: strings.TrimRight(get("public-url"), "/"),
+			LogLevel: get("log-level"), LogFormat: get("log-format"), SecretKey: get("secret-key"), ShutdownTimeout: 30 * time.Second,
+		}
+		var err error
+		if c.RateLimit, err = strconv.Atoi(get("rate-limit")); err != nil || c.RateLimit < 1 {
+			return nil, fmt.Errorf("rate-limit: %q is not a positive integer", get("rate-limit"))
+		}
+		if c.AllowPrivateNetworks, err = strconv.ParseBool(get("allow-private-networks")); err != nil {
+			return nil, fmt.Errorf("allow-private-networks: %q is not true or false", get("allow-private-networks"))
+		}
+		if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+			return nil, fmt.Errorf("addr: %q is not host:port", c.Addr)
+		}
+		if c.DataDir == "" {
+			return nil, fmt.Errorf("data-dir: is empty")
+		}
+		if c.DatabaseURL == "" {
+			c.DatabaseURL = filepath.Join(c.DataDir, "herald.db")
+		}
+		if c.PublicURL != "" {
+			u, err := url.Parse(c.PublicURL)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return nil, fmt.Errorf("public-url: %q is not an http(s) URL", c.PublicURL)
+			}
+		}
+		switch c.LogLevel {
+		case "debug", "info", "warn", "error":
+		default:
+			return nil, fmt.Errorf("log-level: %q is not debug, info, warn or error", c.LogLevel)
+		}
+		if c.LogFormat != "text" && c.LogFormat != "json" {
+			return nil, fmt.Errorf("log-format: %q is not text or json", c.LogFormat)
+		}
+		return c, nil
+	}
+}
+
+// IsPostgres reports whether the database URL names PostgreSQL.
+func (c *Config) IsPostgres() bool {
+	return strings.HasPrefix(c.DatabaseURL, "postgres://") || strings.HasPrefix(c.DatabaseURL, "postgresql://")
+}
+
+func contains(xs []string, s string) bool {
+	for _, x := range xs {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
