@@ -18,6 +18,7 @@ import (
 	"github.com/heraldhq/herald/internal/app"
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/store"
+	"github.com/heraldhq/herald/internal/store/postgres"
 	"github.com/heraldhq/herald/internal/store/sqlite"
 )
 
@@ -143,7 +144,8 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 // database is an open, migrated store.
 type database struct {
 	store.Store
-	sqlite *sqlite.Store // set for SQLite
+	sqlite   *sqlite.Store   // set for SQLite
+	postgres *postgres.Store // set for PostgreSQL
 }
 
 // openStore opens and migrates the store the configuration names.
@@ -188,9 +190,14 @@ func runInit(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if *asJSON {
-		out := map[string]any{"userId": res.UserID, "workspaceId": res.WorkspaceID, "apiKey": res.APIKey, "password": nil}
+		out := struct {
+			UserID      string  `json:"userId"`
+			WorkspaceID string  `json:"workspaceId"`
+			APIKey      string  `json:"apiKey"`
+			Password    *string `json:"password"`
+		}{UserID: res.UserID, WorkspaceID: res.WorkspaceID, APIKey: res.APIKey}
 		if res.Password != "" {
-			out["password"] = res.Password
+			out.Password = &res.Password
 		}
 		return json.NewEncoder(e.stdout).Encode(out)
 	}
