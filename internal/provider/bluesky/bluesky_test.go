@@ -609,3 +609,39 @@ func or(a, b string) string {
 	}
 	return b
 }
+
+func TestPublishVideo(t *testing.T) {
+	t.Parallel()
+	f := setup(t, bluesky.Config{})
+	data := []byte("\x00\x00\x00\x18ftypmp42 fake video")
+	video := provider.Media{
+		Kind: "video", MIME: "video/mp4", Size: int64(len(data)), Width: 1080, Height: 1920, AltText: "a clip",
+		Open: func(context.Context) (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil },
+	}
+	pub, err := f.p.Publish(context.Background(), f.acct, &provider.PublishRequest{Key: "v", Text: "watch", Media: []provider.Media{video}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, _ := f.fake.Record(f.did, bluesky.PostCollection, bluesky.RecordKey("v"))
+	var got struct {
+		Embed struct {
+			Type        string         `json:"$type"`
+			Alt         string         `json:"alt"`
+			AspectRatio map[string]int `json:"aspectRatio"`
+			Video       struct {
+				MimeType string `json:"mimeType"`
+			} `json:"video"`
+		} `json:"embed"`
+	}
+	if err := json.Unmarshal(rec.Value, &got); err != nil {
+		t.Fatal(err)
+	}
+	want := []any{"app.bsky.embed.video", "a clip", 1080, 1920, "video/mp4"}
+	if diff := cmp.Diff(want, []any{got.Embed.Type, got.Embed.Alt, got.Embed.AspectRatio["width"], got.Embed.AspectRatio["height"], got.Embed.Video.MimeType}); diff != "" {
+		t.Errorf("embed of %s (-want +got):\n%s", pub.RemoteID, diff)
+	}
+	_, err = f.p.Publish(context.Background(), f.acct, &provider.PublishRequest{Key: "v2", Text: "mixed", Media: []provider.Media{pngMedia("", []byte("x"), 0, 0), video}})
+	if kind(err) != provider.KindRejected {
+		t.Errorf("image + video = %v, want rejected", err)
+	}
+}

@@ -117,7 +117,9 @@ func (p *Provider) upload(ctx context.Context, c Credentials, m provider.Media) 
 	// Stream the file through a pipe: videos can be large.
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)
+	done := make(chan struct{})
 	go func() {
+		defer close(done)
 		err := func() error {
 			if m.AltText != "" {
 				if err := mw.WriteField("description", m.AltText); err != nil {
@@ -150,6 +152,7 @@ func (p *Provider) upload(ctx context.Context, c Credentials, m provider.Media) 
 		body: pr, contentType: mw.FormDataContentType(),
 	}, &a)
 	_ = pr.CloseWithError(errors.New("request finished"))
+	<-done // the writer stops reading the file before it is closed
 	if err != nil {
 		return "", err
 	}
