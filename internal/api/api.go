@@ -112,7 +112,7 @@ func NewHandler(a *app.App, cfg Config, log *slog.Logger, now func() time.Time) 
 	for _, rt := range h.routes {
 		h.mux.Handle(rt.method+" "+BasePath+rt.path, h.wrap(rt))
 	}
-	h.mux.Handle(BasePath+"/", h.wrap(route{h: h.notFound}))
+	h.mux.Handle("/", h.wrap(route{public: true, h: h.notFound}))
 	h.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, healthResponse{Status: "ok"})
 	})

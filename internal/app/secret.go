@@ -96,3 +96,8 @@ func sha(s string) []byte {
 	h := sha256.Sum256([]byte(s))
 	return h[:]
 }
+
+// SameToken compares two secrets in constant time.
+func SameToken(a, b string) bool {
+	return a != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/heraldhq/herald/internal/api"
 	"github.com/heraldhq/herald/internal/app"
 	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/web"
 )
 
 // Main is a running Herald server: Open builds it, Run serves until the
@@ -88,7 +89,10 @@ func (m *Main) Open(ctx context.Context) error {
 
 	handler := api.NewHandler(m.App, api.Config{RateLimit: m.Config.RateLimit, Version: Version()}, m.Log, m.env.now)
 	mux := http.NewServeMux()
-	mux.Handle("/", handler)
+	mux.Handle("/api/", handler)
+	mux.Handle("/healthz", handler)
+	mux.Handle("/readyz", handler)
+	mux.Handle("/", web.NewHandler(m.App, m.Log))
 	m.server = &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -1,0 +1,231 @@
+// Package web is Herald's web app: server-rendered html/template pages with
+// embedded static files. It starts with what connecting social accounts
+// needs: signing in and out with a session cookie, protected against
+// cross-site request forgery twice (the browser's Fetch metadata through
+// http.CrossOriginProtection, and a per-session token in every form).
+package web
+
+import (
+	"embed"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/app"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// SessionCookie is the name of the session cookie.
+const SessionCookie = "herald_session"
+
+// Handler serves the web app.
+type Handler struct {
+	app    *app.App
+	log    *slog.Logger
+	tmpl   *template.Template
+	mux    *http.ServeMux
+	secure bool // cookies only over HTTPS
+}
+
+// NewHandler returns the web app's handler.
+func NewHandler(a *app.App, log *slog.Logger) *Handler {
+	h := &Handler{
+		app:    a,
+		log:    log,
+		tmpl:   template.Must(template.New("").Funcs(template.FuncMap{"time": herald.FormatTime}).ParseFS(templateFS, "templates/*.html")),
+		mux:    http.NewServeMux(),
+		secure: strings.HasPrefix(a.Config().PublicURL, "https://"),
+	}
+	static, _ := fs.Sub(staticFS, "static")
+	h.mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
+	h.mux.HandleFunc("GET /signin", h.signInPage)
+	h.mux.HandleFunc("POST /signin", h.signIn)
+	h.mux.Handle("POST /signout", h.requireSession(h.signOut))
+	h.mux.Handle("GET /{$}", h.requireSession(h.home))
+	h.mux.Handle("GET /connect/{provider}", h.requireSession(h.connect))
+	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		h.render(w, r, http.StatusNotFound, "error.html", page{Title: "Not found", Message: "There is no page at " + r.URL.Path + "."})
+	})
+	return h
+}
+
+// ServeHTTP implements http.Handler. Unsafe cross-origin requests are
+// refused before any handler runs.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Frame-Options", "DENY")
+	w.Header().Set("Referrer-Policy", "same-origin")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' https: data:; frame-ancestors 'none'; form-action 'self'")
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.render(w, r, http.StatusForbidden, "error.html", page{Title: "Refused", Message: "This request came from another site and was refused."})
+	}))
+	cop.Handler(h.mux).ServeHTTP(w, r)
+}
+
+func cacheStatic(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// page is what every template gets.
+type page struct {
+	Title   string
+	Message string
+	User    *herald.User
+	CSRF    string
+	Next    string
+	Email   string
+	Data    any
+}
+
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	if err := h.tmpl.ExecuteTemplate(w, name, p); err != nil {
+		h.log.ErrorContext(r.Context(), "render page", "template", name, "error", err)
+	}
+}
+
+type sessionHandler func(w http.ResponseWriter, r *http.Request, s *herald.Session, u *herald.User)
+
+// requireSession runs next for a signed-in user, checks the CSRF token of
+// unsafe requests, and sends everyone else to the sign-in page.
+func (h *Handler) requireSession(next sessionHandler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var token string
+		if c, err := r.Cookie(SessionCookie); err == nil {
+			token = c.Value
+		}
+		s, u, err := h.app.AuthenticateSession(r.Context(), token)
+		if err != nil {
+			if herald.ErrorCode(err) != herald.EUNAUTHORIZED {
+				h.fail(w, r, err)
+				return
+			}
+			if r.Method != http.MethodGet {
+				h.render(w, r, http.StatusUnauthorized, "error.html", page{Title: "Signed out", Message: "Please sign in again."})
+				return
+			}
+			http.Redirect(w, r, "/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead && !app.SameToken(r.PostFormValue("csrf"), s.CSRFToken) {
+			h.render(w, r, http.StatusForbidden, "error.html", page{Title: "Refused", User: u, Message: "The form was stale or did not come from Herald. Go back, reload and try again."})
+			return
+		}
+		r = r.WithContext(herald.NewContextWithUser(r.Context(), u))
+		next(w, r, s, u)
+	})
+}
+
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status := http.StatusInternalServerError
+	msg := "Something went wrong on our side."
+	switch herald.ErrorCode(err) {
+	case herald.EINVALID:
+		status, msg = http.StatusBadRequest, herald.ErrorMessage(err)
+	case herald.ENOTFOUND:
+		status, msg = http.StatusNotFound, herald.ErrorMessage(err)
+	case herald.EFORBIDDEN:
+		status, msg = http.StatusForbidden, herald.ErrorMessage(err)
+	case herald.EUNAVAILABLE, herald.EUNIMPLEMENT:
+		status, msg = http.StatusServiceUnavailable, herald.ErrorMessage(err)
+	default:
+		h.log.ErrorContext(r.Context(), "web request failed", "path", r.URL.Path, "error", err)
+	}
+	h.render(w, r, status, "error.html", page{Title: http.StatusText(status), Message: msg, User: herald.UserFromContext(r.Context())})
+}
+
+// safeNext keeps redirects after sign-in on this site.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return next
+}
+
+func (h *Handler) signInPage(w http.ResponseWriter, r *http.Request) {
+	h.render(w, r, http.StatusOK, "signin.html", page{Title: "Sign in", Next: safeNext(r.URL.Query().Get("next"))})
+}
+
+func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	email, password, next := r.PostFormValue("email"), r.PostFormValue("password"), safeNext(r.PostFormValue("next"))
+	_, token, err := h.app.SignIn(r.Context(), email, password)
+	if err != nil {
+		if herald.ErrorCode(err) == herald.EUNAUTHORIZED {
+			h.render(w, r, http.StatusUnauthorized, "signin.html", page{Title: "Sign in", Message: herald.ErrorMessage(err), Next: next, Email: email})
+			return
+		}
+		h.fail(w, r, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode,
+		MaxAge: int(h.app.Config().SessionTTL / time.Second)})
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (h *Handler) signOut(w http.ResponseWriter, r *http.Request, s *herald.Session, u *herald.User) {
+	if err := h.app.SignOut(r.Context(), s.ID); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode, MaxAge: -1})
+	http.Redirect(w, r, "/signin", http.StatusSeeOther)
+}
+
+// workspaceView is a workspace with what the home page shows of it.
+type workspaceView struct {
+	Workspace *herald.Workspace
+	Profiles  []*herald.SocialProfile
+	Posts     []*herald.Post
+}
+
+func (h *Handler) home(w http.ResponseWriter, r *http.Request, s *herald.Session, u *herald.User) {
+	ctx := r.Context()
+	wss, err := h.app.ListWorkspaces(ctx)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var views []workspaceView
+	for _, ws := range wss {
+		v := workspaceView{Workspace: ws}
+		if v.Profiles, err = h.app.ListSocialProfiles(ctx, ws.ID); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		if v.Posts, err = h.app.ListPosts(ctx, app.ListPostsParams{WorkspaceID: ws.ID, PerPage: 10}); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		views = append(views, v)
+	}
+	h.render(w, r, http.StatusOK, "home.html", page{Title: "Herald", User: u, CSRF: s.CSRFToken, Data: views})
+}
+
+// connect is where a connection URL leads a signed-in user: it starts the
+// network's OAuth flow when this Herald is configured for that network.
+func (h *Handler) connect(w http.ResponseWriter, r *http.Request, s *herald.Session, u *herald.User) {
+	info, err := h.app.ConnectionURL(r.Context(), r.URL.Query().Get("workspaceId"), r.PathValue("provider"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusServiceUnavailable, "error.html", page{Title: "Not configured", User: u, CSRF: s.CSRFToken,
+		Message: "Connecting " + info.Provider + " needs an OAuth application registered with that network, and this Herald has none configured for it yet."})
+}
