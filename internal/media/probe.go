@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"image"
 	"image/gif"
 	"image/jpeg"
@@ -105,6 +106,12 @@ func probeImage(ra io.ReaderAt, size int64, mimeType string) (*Info, error) {
 	}
 	info := &Info{MIME: mimeType, Kind: KindImage, Width: cfg.Width, Height: cfg.Height, Frames: 1}
 	switch mimeType {
+	case MIMEPNG:
+		n, err := pngFrames(io.NewSectionReader(ra, 0, size))
+		if err != nil {
+			return nil, err
+		}
+		info.Frames = n
 	case MIMEGIF:
 		n, err := gifFrames(io.NewSectionReader(ra, 0, size))
 		if err != nil {
@@ -222,13 +229,78 @@ func gifFrames(r io.Reader) (int, error) {
 	}
 }
 
+// pngFrames walks the chunk structure, checking every CRC, so a truncated or
+// corrupt PNG is refused without decoding pixels; it returns the frame count
+// of an animated PNG (acTL) or 1.
+func pngFrames(r io.Reader) (int, error) {
+	br := bufio.NewReaderSize(r, 32<<10)
+	bad := func(err error, why string) (int, error) {
+		return 0, errorf(CodeMalformed, err, "not a valid PNG image: %s", why)
+	}
+	if _, err := br.Discard(8); err != nil {
+		return bad(err, "truncated signature")
+	}
+	frames := 1
+	sawIDAT := false
+	var h [8]byte
+	buf := make([]byte, 32<<10)
+	for i := 0; ; i++ {
+		if _, err := io.ReadFull(br, h[:]); err != nil {
+			return bad(err, "truncated file (no IEND chunk)")
+		}
+		n := int64(binary.BigEndian.Uint32(h[:4]))
+		typ := string(h[4:8])
+		if n > 1<<31-1 {
+			return bad(nil, "chunk length out of range")
+		}
+		if i == 0 && typ != "IHDR" {
+			return bad(nil, "the first chunk is not IHDR")
+		}
+		crc := crc32.NewIEEE()
+		crc.Write(h[4:8])
+		if typ == "acTL" && n >= 8 {
+			var a [8]byte
+			if _, err := io.ReadFull(br, a[:]); err != nil {
+				return bad(err, "truncated chunk")
+			}
+			crc.Write(a[:])
+			if f := binary.BigEndian.Uint32(a[:4]); f >= 1 && f <= 1<<20 {
+				frames = int(f)
+			}
+			n -= 8
+		}
+		if _, err := io.CopyBuffer(crc, io.LimitReader(br, n), buf); err != nil {
+			return bad(err, "truncated chunk")
+		}
+		var c [4]byte
+		if _, err := io.ReadFull(br, c[:]); err != nil {
+			return bad(err, "truncated chunk")
+		}
+		if binary.BigEndian.Uint32(c[:]) != crc.Sum32() {
+			return bad(nil, "corrupt "+printable(h[4:8])+" chunk (checksum mismatch)")
+		}
+		switch typ {
+		case "IDAT":
+			sawIDAT = true
+		case "IEND":
+			if !sawIDAT {
+				return bad(nil, "no image data")
+			}
+			return frames, nil
+		}
+	}
+}
+
 // webpFrames counts ANMF chunks of an animated WebP (1 for a still one).
 func webpFrames(ra io.ReaderAt, size int64) (int, error) {
 	var h [12]byte
 	if _, err := ra.ReadAt(h[:], 0); err != nil {
 		return 0, errorf(CodeMalformed, err, "not a valid WebP image: truncated header")
 	}
-	end := min(8+int64(binary.LittleEndian.Uint32(h[4:8])), size)
+	end := 8 + int64(binary.LittleEndian.Uint32(h[4:8]))
+	if end > size {
+		return 0, errorf(CodeMalformed, nil, "not a valid WebP image: the file is truncated")
+	}
 	animated := false
 	frames := 0
 	var c [9]byte

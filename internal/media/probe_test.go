@@ -65,6 +65,7 @@ func TestProbe(t *testing.T) {
 		{"jpeg", makeJPEG(t, 30, 20), Info{MIME: MIMEJPEG, Kind: KindImage, Width: 30, Height: 20, Frames: 1, Orientation: 1}},
 		{"jpeg rotated 90 (little-endian EXIF)", rotatedJPEG, Info{MIME: MIMEJPEG, Kind: KindImage, Width: 20, Height: 40, Frames: 1, Orientation: 6}},
 		{"jpeg mirrored (big-endian EXIF)", withEXIFOrientation(makeJPEG(t, 40, 20), 2, true), Info{MIME: MIMEJPEG, Kind: KindImage, Width: 40, Height: 20, Frames: 1, Orientation: 2}},
+		{"animated png", insertPNGChunk(makePNG(t, 30, 20), "acTL", append(be32(3), be32(0)...)), Info{MIME: MIMEPNG, Kind: KindImage, Width: 30, Height: 20, Frames: 3}},
 		{"gif still", makeGIF(t, 12, 10, 1), Info{MIME: MIMEGIF, Kind: KindImage, Width: 12, Height: 10, Frames: 1}},
 		{"gif animated", makeGIF(t, 12, 10, 7), Info{MIME: MIMEGIF, Kind: KindImage, Width: 12, Height: 10, Frames: 7}},
 		{"webp lossy", webpLossy, Info{MIME: MIMEWebP, Kind: KindImage, Width: 1, Height: 1, Frames: 1}},
@@ -123,12 +124,15 @@ func TestProbeErrors(t *testing.T) {
 		{"heic", box("ftyp", []byte("heic"), be32(0), []byte("mif1heic")), CodeUnsupportedType, "found image/heic"},
 		{"audio only mp4", makeMP4(t, mp4Spec{brand: "isom", audioOnly: true}), CodeUnsupportedType, "audio only (mp4a.40.2)"},
 		{"truncated png", png[:20], CodeMalformed, "not a valid PNG image"},
+		{"png corrupt data", corruptIDAT(makePNG(t, 30, 20)), CodeMalformed, "corrupt IDAT chunk (checksum mismatch)"},
+		{"png without IEND", makePNG(t, 30, 20)[:len(makePNG(t, 30, 20))-12], CodeMalformed, "no IEND chunk"},
 		{"png header only", []byte("\x89PNG\r\n\x1a\n"), CodeMalformed, "not a valid PNG image"},
 		{"truncated jpeg", []byte("\xff\xd8\xff\xe0\x00\x10JFIF"), CodeMalformed, "not a valid JPEG image"},
 		{"gif without frames", []byte("GIF89a\x01\x00\x01\x00\x00\x00\x00\x3b"), CodeMalformed, "it has no frames"},
 		{"gif bad block", []byte("GIF89a\x01\x00\x01\x00\x00\x00\x00\x99"), CodeMalformed, "unknown block"},
 		{"gif truncated frame", gif[:len(gif)-20], CodeMalformed, "not a valid GIF image"},
 		{"webp truncated", webpLossy[:14], CodeMalformed, "not a valid WebP image"},
+		{"webp photo truncated", readTestdata(t, "blue-purple-pink.lossy.webp")[:2000], CodeMalformed, "the file is truncated"},
 		{"mp4 truncated", mp4[:len(mp4)/2], CodeMalformed, "larger than its container"},
 		{"mp4 ftyp only", box("ftyp", []byte("isom"), be32(0), []byte("isom")), CodeMalformed, "no movie header"},
 		{"mp4 two moov", append(append([]byte{}, mp4...), box("moov")...), CodeMalformed, "more than one moov"},
@@ -176,4 +180,11 @@ func TestGIFFramesWithoutTrailer(t *testing.T) {
 	if info.Frames != 3 {
 		t.Errorf("Frames = %d, want 3", info.Frames)
 	}
+}
+
+func corruptIDAT(p []byte) []byte {
+	p = append([]byte{}, p...)
+	i := bytes.Index(p, []byte("IDAT"))
+	p[i+6] ^= 0xff
+	return p
 }

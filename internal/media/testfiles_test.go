@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/binary"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/color/palette"
@@ -359,4 +360,16 @@ func makeMP4(t testing.TB, s mp4Spec) []byte {
 		t.Fatal(err)
 	}
 	return b.Bytes()
+}
+
+// insertPNGChunk inserts a chunk right after IHDR, with a correct CRC.
+func insertPNGChunk(p []byte, typ string, data []byte) []byte {
+	const ihdrEnd = 8 + 8 + 13 + 4
+	body := append([]byte(typ), data...)
+	chunk := binary.BigEndian.AppendUint32(nil, uint32(len(data)))
+	chunk = append(chunk, body...)
+	chunk = binary.BigEndian.AppendUint32(chunk, crc32.ChecksumIEEE(body))
+	out := append([]byte{}, p[:ihdrEnd]...)
+	out = append(out, chunk...)
+	return append(out, p[ihdrEnd:]...)
 }
