@@ -459,3 +459,24 @@ func TestFirstFieldError(t *testing.T) {
 		})
 	}
 }
+
+// A timeout while the body is still being sent leaves Discord untouched: the
+// request never arrived whole, so the failure is transient, not uncertain.
+func TestPublishTimeoutMidUploadIsTransient(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.fake.FailNext(discordfake.Fault{Kind: discordfake.TimeoutBeforeRead})
+	// 90 MiB cannot fit in loopback socket buffers, so the write blocks.
+	big := make([]byte, 9<<20)
+	files := make([]provider.Media, 10)
+	for i := range files {
+		files[i] = media("video", "video/mp4", big, "")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	_, err := f.p.Publish(ctx, f.acct, &provider.PublishRequest{Key: "k", Text: "big upload", Media: files})
+	assertKind(t, err, provider.KindTransient, f.wh.Token)
+	if f.fake.CountContent("big upload") != 0 {
+		t.Error("a cut-off upload was stored")
+	}
+}
