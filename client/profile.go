@@ -1,0 +1,78 @@
+package client
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+)
+
+// SocialProfile is a connected account on a social network.
+type SocialProfile struct {
+	ID string `json:"id"`
+	// Provider is the network, lower case ("mastodon", "linkedin").
+	Provider    string `json:"provider"`
+	Name        string `json:"name"`
+	Image       string `json:"image"`
+	WorkspaceID string `json:"workspaceId"`
+	// Status is "connected" or "needs_reconnect" (a Herald extension), and
+	// StatusMessage says why a connection needs attention.
+	Status        string `json:"status"`
+	StatusMessage string `json:"statusMessage,omitempty"`
+}
+
+// ConnectionInfo tells how to connect a network: AuthURL is a Herald page
+// that a signed-in user opens in a browser to start the network's OAuth
+// flow; CallbackURL is where the browser comes back.
+type ConnectionInfo struct {
+	Provider string `json:"provider"`
+	// AuthProvider is the network whose OAuth flow runs: "facebook" for
+	// "instagram", whose Business profiles connect through Facebook Pages.
+	AuthProvider string `json:"authProvider"`
+	AuthURL      string `json:"authUrl"`
+	CallbackURL  string `json:"callbackUrl"`
+	Instructions string `json:"instructions"`
+}
+
+// ConnectionURL is the answer of POST /social-profiles/connection-url:
+// Ocoya's {url}, plus the fields of the GET form.
+type ConnectionURL struct {
+	URL string `json:"url"`
+	ConnectionInfo
+}
+
+// SocialProfiles lists a workspace's connected social profiles
+// (GET /social-profiles).
+func (c *Client) SocialProfiles(ctx context.Context, workspaceID string, opts ...Option) ([]SocialProfile, error) {
+	var ps []SocialProfile
+	if err := c.Do(ctx, http.MethodGet, "/social-profiles", wsQuery(workspaceID), nil, &ps, opts...); err != nil {
+		return nil, err
+	}
+	return ps, nil
+}
+
+// ConnectionURL tells where to connect provider to a workspace (GET
+// /social-profiles/connection-url). provider is facebook, instagram,
+// twitter (or x), linkedin, pinterest, tiktok, youtube, threads,
+// googlebusiness or mastodon.
+func (c *Client) ConnectionURL(ctx context.Context, workspaceID, provider string, opts ...Option) (*ConnectionInfo, error) {
+	var info ConnectionInfo
+	q := url.Values{"workspaceId": {workspaceID}, "provider": {provider}}
+	if err := c.Do(ctx, http.MethodGet, "/social-profiles/connection-url", q, nil, &info, opts...); err != nil {
+		return nil, err
+	}
+	return &info, nil
+}
+
+// PostConnectionURL is the POST form of ConnectionURL (POST
+// /social-profiles/connection-url with {"provider": ...}), where Ocoya
+// names X "x".
+func (c *Client) PostConnectionURL(ctx context.Context, workspaceID, provider string, opts ...Option) (*ConnectionURL, error) {
+	var cu ConnectionURL
+	in := struct {
+		Provider string `json:"provider"`
+	}{provider}
+	if err := c.Do(ctx, http.MethodPost, "/social-profiles/connection-url", wsQuery(workspaceID), in, &cu, opts...); err != nil {
+		return nil, err
+	}
+	return &cu, nil
+}
