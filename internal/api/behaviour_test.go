@@ -1,0 +1,216 @@
+package api_test
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/app"
+)
+
+func TestRateLimit(t *testing.T) {
+	t.Parallel()
+	f := setup(t, 3)
+	for i := range 3 {
+		status, _, h := f.do("GET", base+"/me", f.key, nil)
+		if status != 200 {
+			t.Fatalf("request %d = %d", i, status)
+		}
+		if h.Get("X-RateLimit-Limit") != "3" || h.Get("X-RateLimit-Remaining") != strconv.Itoa(2-i) {
+			t.Errorf("request %d headers: limit %q remaining %q", i, h.Get("X-RateLimit-Limit"), h.Get("X-RateLimit-Remaining"))
+		}
+		reset, _ := strconv.ParseInt(h.Get("X-RateLimit-Reset"), 10, 64)
+		if want := f.clock.Now().Truncate(time.Minute).Add(time.Minute).Unix(); reset != want {
+			t.Errorf("reset = %d, want %d", reset, want)
+		}
+	}
+	f.clock.Add(20 * time.Second)
+	status, body, h := f.do("GET", base+"/me", f.key, nil)
+	if status != 429 || string(body) != "{\"message\":\"You've exceeded the request limit.\"}\n" {
+		t.Fatalf("over the limit = %d %s", status, body)
+	}
+	if h.Get("Retry-After") != "40" || h.Get("X-RateLimit-Remaining") != "0" {
+		t.Errorf("Retry-After = %q, remaining %q", h.Get("Retry-After"), h.Get("X-RateLimit-Remaining"))
+	}
+	// Keys are limited separately, and a new window starts afresh.
+	k2, _, err := f.app.AuthenticateAPIKey(context.Background(), f.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := herald.NewContextWithUser(context.Background(), k2)
+	_, other, err := f.app.CreateAPIKey(ctx, "second")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, _, _ := f.do("GET", base+"/me", other, nil); status != 200 {
+		t.Errorf("another key = %d, want 200", status)
+	}
+	f.clock.Add(40 * time.Second)
+	if status, _, _ := f.do("GET", base+"/me", f.key, nil); status != 200 {
+		t.Errorf("next window = %d, want 200", status)
+	}
+	// Requests without a valid key are limited by address, with headers too.
+	for range 3 {
+		f.do("GET", base+"/me", "hk_wrong", nil)
+	}
+	status, _, h = f.do("GET", base+"/me", "hk_wrong", nil)
+	if status != 429 || h.Get("X-RateLimit-Limit") == "" {
+		t.Errorf("unauthenticated over the limit = %d, headers %v", status, h)
+	}
+}
+
+func TestIdempotencyKey(t *testing.T) {
+	t.Parallel()
+	f := setup(t, 1000)
+	target := base + "/post?workspaceId=" + f.ws
+	body := `{"caption": "once"}`
+	s1, b1, h1 := f.do("POST", target, f.key, body, "Idempotency-Key", "k-1")
+	s2, b2, h2 := f.do("POST", target, f.key, body, "Idempotency-Key", "k-1")
+	if s1 != 201 || s2 != 201 || string(b1) != string(b2) {
+		t.Fatalf("answers differ: %d %s / %d %s", s1, b1, s2, b2)
+	}
+	if h1.Get("Idempotent-Replayed") != "" || h2.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("Idempotent-Replayed = %q then %q", h1.Get("Idempotent-Replayed"), h2.Get("Idempotent-Replayed"))
+	}
+	posts := decode[[]map[string]any](t, f.ok("GET", target, nil, 200))
+	if len(posts) != 1 {
+		t.Fatalf("posts = %d, want 1", len(posts))
+	}
+	if s, b, _ := f.do("POST", target, f.key, `{"caption": "other"}`, "Idempotency-Key", "k-1"); s != 422 {
+		t.Errorf("same key, other body = %d %s", s, b)
+	}
+	// A 4xx answer is remembered too; after 24 h the key is free again.
+	s3, b3, _ := f.do("POST", target, f.key, `{}`, "Idempotency-Key", "k-2")
+	s4, b4, _ := f.do("POST", target, f.key, `{}`, "Idempotency-Key", "k-2")
+	if s3 != 400 || s4 != 400 || string(b3) != string(b4) {
+		t.Errorf("4xx replay: %d %s / %d %s", s3, b3, s4, b4)
+	}
+	f.clock.Add(25 * time.Hour)
+	if s, _, h := f.do("POST", target, f.key, body, "Idempotency-Key", "k-1"); s != 201 || h.Get("Idempotent-Replayed") != "" {
+		t.Errorf("after 24 h = %d replayed=%q", s, h.Get("Idempotent-Replayed"))
+	}
+}
+
+func TestViewerCannotWrite(t *testing.T) {
+	t.Parallel()
+	f := setup(t, 1000)
+	inv := decode[map[string]any](t, f.ok("POST", base+"/workspaces/"+f.ws+"/members", map[string]any{"email": "viewer@example.org", "role": "viewer"}, 201))
+	if inv["password"] == nil {
+		t.Fatal("a new user's invitation has no password")
+	}
+	res, err := f.app.Init(context.Background(), app.InitParams{Email: "viewer@example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws := "?workspaceId=" + f.ws
+	for _, tc := range []struct{ method, target, body string }{
+		{"POST", base + "/post" + ws, `{"caption": "x"}`},
+		{"POST", base + "/brand-kits" + ws, `{"name": "x"}`},
+		{"POST", base + "/workspaces/" + f.ws + "/members", `{"email": "third@example.org"}`},
+		{"GET", base + "/social-profiles/connection-url" + ws + "&provider=linkedin", ``},
+	} {
+		if s, b, _ := f.do(tc.method, tc.target, res.APIKey, tc.body); s != 403 {
+			t.Errorf("viewer %s %s = %d %s, want 403", tc.method, tc.target, s, b)
+		}
+	}
+	if s, _, _ := f.do("GET", base+"/post"+ws, res.APIKey, nil); s != 200 {
+		t.Errorf("viewer can read posts: %d", s)
+	}
+}
+
+func TestPostLifecycle(t *testing.T) {
+	t.Parallel()
+	f := setup(t, 1000)
+	ws := "?workspaceId=" + f.ws
+	prof := f.profile("bluesky", "ada.example")
+	id := decode[map[string]string](t, f.ok("POST", base+"/post"+ws, map[string]any{"caption": "draft"}, 201))["id"]
+	get := func() map[string]any { return decode[map[string]any](t, f.ok("GET", base+"/post/"+id, nil, 200)) }
+	if p := get(); p["status"] != "DRAFT" || p["scheduledAt"] != nil {
+		t.Fatalf("draft = %v", p)
+	}
+	// Scheduling a draft with no profile is refused; with one it works.
+	if s, _, _ := f.do("PATCH", base+"/post/"+id, f.key, `{"scheduledAt": "2026-07-03T10:00:00+02:00"}`); s != 400 {
+		t.Errorf("schedule without profiles = %d", s)
+	}
+	f.ok("PATCH", base+"/post/"+id, map[string]any{"scheduledAt": "2026-07-03T10:00:00+02:00", "socialProfileIds": []string{prof}}, 200)
+	p := get()
+	if p["status"] != "SCHEDULED" || p["scheduledAt"] != "2026-07-03T08:00:00.000Z" {
+		t.Fatalf("scheduled = %v", p)
+	}
+	if tgt := p["socialProfiles"].([]any)[0].(map[string]any); tgt["state"] != "scheduled" || tgt["late"] != false {
+		t.Errorf("target = %v", tgt)
+	}
+	// Past its time and not published: late.
+	f.clock.Add(48 * time.Hour)
+	if tgt := get()["socialProfiles"].([]any)[0].(map[string]any); tgt["late"] != true {
+		t.Errorf("late target = %v", tgt)
+	}
+	// Another workspace's key cannot see, change or delete it.
+	other, _ := f.app.Init(context.Background(), app.InitParams{Email: "other@example.org"})
+	for _, m := range []string{"GET", "DELETE"} {
+		if s, _, _ := f.do(m, base+"/post/"+id, other.APIKey, nil); s != 404 {
+			t.Errorf("other user %s = %d, want 404", m, s)
+		}
+	}
+	if s, _, _ := f.do("GET", base+"/post/"+id+"?workspaceId="+other.WorkspaceID, f.key, nil); s != 404 {
+		t.Errorf("GET with a foreign workspaceId = %d, want 404", s)
+	}
+	// A published target makes the post unchangeable.
+	post, err := f.store.FindPostByID(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	post.Targets[0].State = herald.TargetPublished
+	if err := f.store.UpdatePostTarget(context.Background(), post.Targets[0]); err != nil {
+		t.Fatal(err)
+	}
+	if s, b, _ := f.do("PATCH", base+"/post/"+id, f.key, `{"scheduledAt": null}`); s != 409 {
+		t.Errorf("PATCH published = %d %s, want 409", s, b)
+	}
+	post.Targets[0].State = herald.TargetPublishing
+	f.store.UpdatePostTarget(context.Background(), post.Targets[0])
+	if s, b, _ := f.do("DELETE", base+"/post/"+id, f.key, nil); s != 409 {
+		t.Errorf("DELETE while publishing = %d %s, want 409", s, b)
+	}
+	post.Targets[0].State = herald.TargetFailed
+	f.store.UpdatePostTarget(context.Background(), post.Targets[0])
+	f.ok("DELETE", base+"/post/"+id, nil, 200)
+	if s, _, _ := f.do("GET", base+"/post/"+id, f.key, nil); s != 404 {
+		t.Errorf("deleted post = %d", s)
+	}
+}
+
+func TestListPostsPaging(t *testing.T) {
+	t.Parallel()
+	f := setup(t, 10000)
+	ws := "?workspaceId=" + f.ws
+	prof := f.profile("discord", "hook")
+	for i := range 60 {
+		body := map[string]any{"caption": fmt.Sprint("post ", i)}
+		if i%3 == 0 {
+			body["scheduledAt"] = "2026-08-01T00:00:00Z"
+			body["socialProfileIds"] = []string{prof}
+		}
+		f.ok("POST", base+"/post"+ws, body, 201)
+		f.clock.Add(time.Second)
+	}
+	count := func(q string) int { return len(decode[[]any](t, f.ok("GET", base+"/post"+ws+q, nil, 200))) }
+	for _, tc := range []struct {
+		q    string
+		want int
+	}{
+		{"", 10}, {"&perPage=500", 50}, {"&perPage=50&page=1", 10}, {"&statuses=SCHEDULED&perPage=50", 20},
+		{"&statuses=scheduled&statuses=draft&perPage=50", 50}, {"&statuses=DRAFT,SCHEDULED&perPage=50&page=1", 10}, {"&statuses=POSTED", 0},
+	} {
+		if got := count(tc.q); got != tc.want {
+			t.Errorf("GET /post%s = %d posts, want %d", tc.q, got, tc.want)
+		}
+	}
+	first := decode[[]map[string]any](t, f.ok("GET", base+"/post"+ws+"&perPage=1", nil, 200))
+	if first[0]["posts"].([]any)[0].(map[string]any)["caption"] != "post 59" {
+		t.Errorf("newest first: got %v", first[0]["posts"])
+	}
+}
