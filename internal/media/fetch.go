@@ -148,6 +148,9 @@ func netError(err error, timeout time.Duration) error {
 	if errors.Is(err, context.Canceled) {
 		return err // the caller gave up; not the user's fault
 	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return errorf(CodeUnreachable, err, "unreachable: the connection closed before the whole file arrived")
+	}
 	var dnsErr *net.DNSError
 	if errors.As(err, &dnsErr) {
 		if dnsErr.IsNotFound {

@@ -274,6 +274,19 @@ func TestFetchErrors(t *testing.T) {
 		wantCode(t, err, CodeTimeout, srv.URL+"/slow.png", "timed out")
 	})
 
+	t.Run("body shorter than announced", func(t *testing.T) {
+		t.Parallel()
+		png := makePNG(t, 64, 64)
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Length", fmt.Sprint(len(png)+1000))
+			w.Write(png)
+		}))
+		defer srv.Close()
+		in := NewIngester(IngesterConfig{Store: newLocalStore(t), TempDir: t.TempDir(), Fetcher: NewFetcher(FetcherConfig{Policy: dev})})
+		_, err := in.IngestURL(context.Background(), srv.URL+"/cut.png")
+		wantCode(t, err, CodeUnreachable, "closed before the whole file arrived")
+	})
+
 	t.Run("connection refused", func(t *testing.T) {
 		t.Parallel()
 		l, err := net.Listen("tcp", "127.0.0.1:0")

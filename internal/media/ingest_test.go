@@ -261,3 +261,23 @@ func TestIngestLeavesNoTemporaryFiles(t *testing.T) {
 		t.Errorf("temporary directory holds %d files after ingesting, want 0", len(entries))
 	}
 }
+
+func TestIngestIntoS3(t *testing.T) {
+	t.Parallel()
+	store := newS3Store(t)
+	in := NewIngester(IngesterConfig{Store: store, TempDir: t.TempDir(), Limits: Limits{VideoMaxBytes: 4 << 20}})
+	mp4 := makeMP4(t, mp4Spec{brand: "isom", audio: true, mdat: 2 << 20})
+	info, err := in.IngestReader(context.Background(), "clip.mp4", onlyReader{bytes.NewReader(mp4)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, bi, err := store.Open(context.Background(), info.SHA256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	got, _ := io.ReadAll(rc)
+	if bi.Size != int64(len(mp4)) || !bytes.Equal(got, mp4) {
+		t.Errorf("S3 holds %d bytes (equal: %v), want the %d uploaded", bi.Size, bytes.Equal(got, mp4), len(mp4))
+	}
+}
