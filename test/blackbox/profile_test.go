@@ -1,0 +1,145 @@
+package blackbox
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/heraldhq/herald/client"
+)
+
+func testSocialProfiles(t *testing.T, s *server) {
+	ctx := t.Context()
+	c := s.admin(t)
+	ws := s.newWorkspace(t)
+
+	a := s.raw(t, "GET", "/social-profiles?workspaceId="+ws, s.adminKey, "")
+	if a.status != http.StatusOK || strings.TrimSpace(string(a.body)) != "[]" {
+		t.Errorf("GET /social-profiles of a new workspace = %d %s, want []", a.status, a.body)
+	}
+
+	m := s.seedProfile(t, ws, "mastodon", "alice", "connected")
+	l := s.seedProfile(t, ws, "linkedin", "Acme", "needs_reconnect")
+	other := s.newWorkspace(t)
+	s.seedProfile(t, other, "bluesky", "bob", "connected")
+
+	got := check(c.SocialProfiles(ctx, ws))(t)
+	want := []client.SocialProfile{
+		{ID: m, Provider: "mastodon", Name: "alice", Image: "https://img.example/alice.png", WorkspaceID: ws, Status: "connected"},
+		{ID: l, Provider: "linkedin", Name: "Acme", Image: "https://img.example/Acme.png", WorkspaceID: ws, Status: "needs_reconnect", StatusMessage: "the token was revoked"},
+	}
+	if diff := cmp.Diff(want, got, cmpopts.SortSlices(func(a, b client.SocialProfile) bool { return a.ID < b.ID })); diff != "" {
+		t.Errorf("SocialProfiles (-want +got):\n%s", diff)
+	}
+	a = s.raw(t, "GET", "/social-profiles?workspaceId="+ws, s.adminKey, "")
+	var raw []map[string]any
+	json.Unmarshal(a.body, &raw)
+	for _, p := range raw {
+		for _, f := range []string{"id", "provider", "name", "image", "workspaceId"} {
+			if _, ok := p[f]; !ok {
+				t.Errorf("social profile %v lacks %q", p, f)
+			}
+		}
+	}
+
+	u := s.initUser(t, "profiles-"+s.name+"@example.com")
+	for _, tt := range []struct {
+		name, query string
+		status      int
+		field       string
+	}{
+		{"another user's workspace", "?workspaceId=" + u.WorkspaceID, http.StatusNotFound, ""},
+		{"unknown workspace", "?workspaceId=cxxxxxxxxxxxxxxxxxxxxxxxx", http.StatusNotFound, ""},
+		{"garbage workspace", "?workspaceId=" + url.QueryEscape("../../etc"), http.StatusNotFound, ""},
+		{"missing workspaceId", "", http.StatusBadRequest, "workspaceId"},
+		{"empty workspaceId", "?workspaceId=", http.StatusBadRequest, "workspaceId"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			wantStatus(t, tt.query, s.raw(t, "GET", "/social-profiles"+tt.query, s.adminKey, ""), tt.status, tt.field)
+		})
+	}
+}
+
+func testConnectionURL(t *testing.T, s *server) {
+	ctx := t.Context()
+	c := s.admin(t)
+	ws := s.newWorkspace(t)
+
+	for _, tt := range []struct{ in, provider, auth string }{
+		{"facebook", "facebook", "facebook"},
+		{"instagram", "instagram", "facebook"},
+		{"twitter", "twitter", "twitter"},
+		{"x", "twitter", "twitter"},
+		{"linkedin", "linkedin", "linkedin"},
+		{"pinterest", "pinterest", "pinterest"},
+		{"tiktok", "tiktok", "tiktok"},
+		{"LinkedIn", "linkedin", "linkedin"},
+	} {
+		t.Run("GET "+tt.in, func(t *testing.T) {
+			info := check(c.ConnectionURL(ctx, ws, tt.in))(t)
+			if info.Provider != tt.provider || info.AuthProvider != tt.auth {
+				t.Errorf("provider, authProvider = %q, %q; want %q, %q", info.Provider, info.AuthProvider, tt.provider, tt.auth)
+			}
+			checkConnectionInfo(t, s, ws, info)
+		})
+	}
+	for _, tt := range []struct{ in, provider, auth string }{
+		{"x", "twitter", "twitter"},
+		{"twitter", "twitter", "twitter"},
+		{"instagram", "instagram", "facebook"},
+		{"facebook", "facebook", "facebook"},
+	} {
+		t.Run("POST "+tt.in, func(t *testing.T) {
+			cu := check(c.PostConnectionURL(ctx, ws, tt.in))(t)
+			if cu.URL == "" || cu.URL != cu.AuthURL || cu.Provider != tt.provider || cu.AuthProvider != tt.auth {
+				t.Errorf("POST connection-url %q = %+v, want url = authUrl for %s via %s", tt.in, cu, tt.provider, tt.auth)
+			}
+			checkConnectionInfo(t, s, ws, &cu.ConnectionInfo)
+		})
+	}
+
+	u := s.initUser(t, "connect-"+s.name+"@example.com")
+	for _, tt := range []struct {
+		name, method, query, body string
+		status                    int
+		field                     string
+	}{
+		{"GET without provider", "GET", "?workspaceId=" + ws, "", http.StatusBadRequest, "provider"},
+		{"GET unknown provider", "GET", "?workspaceId=" + ws + "&provider=myspace", "", http.StatusBadRequest, "provider"},
+		{"GET credential provider", "GET", "?workspaceId=" + ws + "&provider=bluesky", "", http.StatusBadRequest, "provider"},
+		{"GET without workspace", "GET", "?provider=linkedin", "", http.StatusBadRequest, "workspaceId"},
+		{"GET another user's workspace", "GET", "?provider=linkedin&workspaceId=" + u.WorkspaceID, "", http.StatusNotFound, ""},
+		{"POST without provider", "POST", "?workspaceId=" + ws, `{}`, http.StatusBadRequest, "provider"},
+		{"POST empty provider", "POST", "?workspaceId=" + ws, `{"provider":""}`, http.StatusBadRequest, "provider"},
+		{"POST provider of the wrong type", "POST", "?workspaceId=" + ws, `{"provider":5}`, http.StatusBadRequest, "provider"},
+		{"POST unknown provider", "POST", "?workspaceId=" + ws, `{"provider":"friendster"}`, http.StatusBadRequest, "provider"},
+		{"POST bad JSON", "POST", "?workspaceId=" + ws, `{"provider"`, http.StatusBadRequest, "body"},
+		{"POST no body", "POST", "?workspaceId=" + ws, ``, http.StatusBadRequest, "body"},
+		{"POST another user's workspace", "POST", "?workspaceId=" + u.WorkspaceID, `{"provider":"x"}`, http.StatusNotFound, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			a := s.raw(t, tt.method, "/social-profiles/connection-url"+tt.query, s.adminKey, tt.body)
+			wantStatus(t, tt.method+" "+tt.query+" "+tt.body, a, tt.status, tt.field)
+		})
+	}
+}
+
+// checkConnectionInfo checks the URLs point at this Herald: authUrl is a
+// page a signed-in user opens, for this workspace.
+func checkConnectionInfo(t *testing.T, s *server, ws string, info *client.ConnectionInfo) {
+	t.Helper()
+	au, err := url.Parse(info.AuthURL)
+	if err != nil || !strings.HasPrefix(info.AuthURL, s.root+"/") || au.Query().Get("workspaceId") != ws {
+		t.Errorf("authUrl = %q, want a page of %s for workspace %s", info.AuthURL, s.root, ws)
+	}
+	if !strings.HasPrefix(info.CallbackURL, s.root+"/") || !strings.Contains(info.CallbackURL, info.AuthProvider) {
+		t.Errorf("callbackUrl = %q, want a page of %s for %s", info.CallbackURL, s.root, info.AuthProvider)
+	}
+	if info.Instructions == "" {
+		t.Error("instructions are empty")
+	}
+}
