@@ -42,6 +42,8 @@ type Tx interface {
 // Querier is every query Herald runs. A Store runs each in its own
 // transaction; a Tx runs them in its one.
 type Querier interface {
+	MediaQuerier // media.go
+
 	CreateUser(ctx context.Context, u *herald.User) error
 	FindUserByID(ctx context.Context, id string) (*herald.User, error)
 	FindUserByEmail(ctx context.Context, email string) (*herald.User, error)

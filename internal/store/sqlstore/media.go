@@ -1,0 +1,217 @@
+package sqlstore
+
+import (
+	"context"
+	"time"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/store"
+)
+
+// ---- media
+
+const mediaCols = `id, workspace_id, parent_id, network, sha256, mime, kind, size, width, height, frames, duration_ms, fps,
+	video_codec, audio_codec, orientation, rotation, source_url, file_name, alt_text, created_by, created_at, touched_at`
+
+func scanMedia(row Row) (*herald.Media, error) {
+	var m herald.Media
+	var parent *string
+	var size, width, height, frames, durationMS, orientation, rotation, created, touched int64
+	if err := row.Scan(&m.ID, &m.WorkspaceID, &parent, &m.Network, &m.SHA256, &m.MIME, &m.Kind, &size, &width, &height, &frames, &durationMS, &m.FPS,
+		&m.VideoCodec, &m.AudioCodec, &orientation, &rotation, &m.SourceURL, &m.FileName, &m.AltText, &m.CreatedBy, &created, &touched); err != nil {
+		return nil, notFound("Media", err)
+	}
+	if parent != nil {
+		m.ParentID = *parent
+	}
+	m.Size, m.Width, m.Height, m.Frames = size, int(width), int(height), int(frames)
+	m.Duration = time.Duration(durationMS) * time.Millisecond
+	m.Orientation, m.Rotation = int(orientation), int(rotation)
+	m.CreatedAt, m.TouchedAt = fromMS(created), fromMS(touched)
+	return &m, nil
+}
+
+// CreateMedia implements store.Querier.
+func (q *Queries) CreateMedia(ctx context.Context, m *herald.Media) error {
+	var parent *string
+	if m.ParentID != "" {
+		parent = &m.ParentID
+	}
+	_, err := q.exec(ctx, `INSERT INTO media (`+mediaCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.ID, m.WorkspaceID, parent, m.Network, m.SHA256, m.MIME, m.Kind, m.Size, m.Width, m.Height, m.Frames, m.Duration.Milliseconds(), m.FPS,
+		m.VideoCodec, m.AudioCodec, m.Orientation, m.Rotation, m.SourceURL, m.FileName, m.AltText, m.CreatedBy, ms(m.CreatedAt), ms(m.TouchedAt))
+	return err
+}
+
+// FindMediaByID implements store.Querier.
+func (q *Queries) FindMediaByID(ctx context.Context, id string) (*herald.Media, error) {
+	return scanMedia(q.queryRow(ctx, `SELECT `+mediaCols+` FROM media WHERE id = ?`, id))
+}
+
+// FindMediaBySHA256 implements store.Querier.
+func (q *Queries) FindMediaBySHA256(ctx context.Context, workspaceID, sha256 string) (*herald.Media, error) {
+	return scanMedia(q.queryRow(ctx, `SELECT `+mediaCols+` FROM media WHERE sha256 = ? AND workspace_id = ? AND parent_id IS NULL
+		ORDER BY created_at, id LIMIT 1`, sha256, workspaceID))
+}
+
+// FindMedia implements store.Querier.
+func (q *Queries) FindMedia(ctx context.Context, f herald.MediaFilter) ([]*herald.Media, error) {
+	if f.Limit <= 0 {
+		return nil, herald.Errorf(herald.EINVALID, "limit: must be positive")
+	}
+	return collect(q, ctx, scanMedia, `SELECT `+mediaCols+` FROM media WHERE workspace_id = ? AND parent_id IS NULL
+		ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`, f.WorkspaceID, f.Limit, f.Offset)
+}
+
+// FindMediaDerivative implements store.Querier.
+func (q *Queries) FindMediaDerivative(ctx context.Context, parentID, network string) (*herald.Media, error) {
+	return scanMedia(q.queryRow(ctx, `SELECT `+mediaCols+` FROM media WHERE parent_id = ? AND network = ?`, parentID, network))
+}
+
+// UpdateMediaAltText implements store.Querier.
+func (q *Queries) UpdateMediaAltText(ctx context.Context, id, altText string) error {
+	return q.execOne(ctx, "Media", `UPDATE media SET alt_text = ? WHERE id = ?`, altText, id)
+}
+
+// TouchMedia implements store.Querier.
+func (q *Queries) TouchMedia(ctx context.Context, ids []string, at time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	args := make([]any, 0, len(ids)+1)
+	args = append(args, ms(at))
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	_, err := q.exec(ctx, `UPDATE media SET touched_at = ? WHERE id IN (`+placeholders(len(ids))+`)`, args...)
+	return err
+}
+
+// DeleteMedia implements store.Querier.
+func (q *Queries) DeleteMedia(ctx context.Context, id string) error {
+	if _, err := q.exec(ctx, `DELETE FROM post_media WHERE media_id = ?`, id); err != nil {
+		return err
+	}
+	return q.execOne(ctx, "Media", `DELETE FROM media WHERE id = ?`, id)
+}
+
+// WorkspaceMediaBytes implements store.Querier.
+func (q *Queries) WorkspaceMediaBytes(ctx context.Context, workspaceID string) (int64, error) {
+	var n int64
+	err := q.queryRow(ctx, `SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM media WHERE workspace_id = ?`, workspaceID).Scan(&n)
+	return n, err
+}
+
+// SetPostMedia implements store.Querier.
+func (q *Queries) SetPostMedia(ctx context.Context, postID string, mediaIDs []string, at time.Time) error {
+	rows, err := q.query(ctx, `SELECT media_id FROM post_media WHERE post_id = ?`, postID)
+	if err != nil {
+		return err
+	}
+	var touched []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		touched = append(touched, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if _, err := q.exec(ctx, `DELETE FROM post_media WHERE post_id = ?`, postID); err != nil {
+		return err
+	}
+	for i, id := range mediaIDs {
+		if _, err := q.exec(ctx, `INSERT INTO post_media (post_id, position, media_id) VALUES (?, ?, ?)`, postID, i, id); err != nil {
+			return err
+		}
+		touched = append(touched, id)
+	}
+	return q.TouchMedia(ctx, dedupe(touched), at)
+}
+
+func dedupe(ids []string) []string {
+	seen := make(map[string]bool, len(ids))
+	out := ids[:0:0]
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// FindMediaUses implements store.Querier.
+func (q *Queries) FindMediaUses(ctx context.Context, mediaID string) ([]store.MediaUse, error) {
+	rows, err := q.query(ctx, `SELECT DISTINCT p.id, p.status FROM post_media pm JOIN posts p ON p.id = pm.post_id WHERE pm.media_id = ? ORDER BY p.id`, mediaID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.MediaUse
+	for rows.Next() {
+		var u store.MediaUse
+		var status string
+		if err := rows.Scan(&u.PostID, &status); err != nil {
+			return nil, err
+		}
+		u.Status = herald.PostStatus(status)
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// FindUnusedMedia implements store.Querier.
+func (q *Queries) FindUnusedMedia(ctx context.Context, before time.Time, limit int) ([]*herald.Media, error) {
+	return collect(q, ctx, scanMedia, `SELECT `+mediaCols+` FROM media m WHERE m.parent_id IS NULL AND m.touched_at < ?
+		AND NOT EXISTS (SELECT 1 FROM post_media pm WHERE pm.media_id = m.id) ORDER BY m.touched_at, m.id LIMIT ?`, ms(before), limit)
+}
+
+// DeleteMediaIfUnused implements store.Querier.
+func (q *Queries) DeleteMediaIfUnused(ctx context.Context, id string, before time.Time) (bool, error) {
+	n, err := q.exec(ctx, `DELETE FROM media WHERE id = ? AND parent_id IS NULL AND touched_at < ?
+		AND NOT EXISTS (SELECT 1 FROM post_media pm WHERE pm.media_id = ?)`, id, ms(before), id)
+	if herald.ErrorCode(err) == herald.ENOTFOUND {
+		// A post started using the file while the statement ran (the
+		// foreign key of post_media caught it): it is not unused.
+		return false, nil
+	}
+	return n == 1, err
+}
+
+// TouchMediaBlob implements store.Querier.
+func (q *Queries) TouchMediaBlob(ctx context.Context, sha256 string, size int64, at time.Time) error {
+	_, err := q.exec(ctx, `INSERT INTO media_blobs (sha256, size, touched_at) VALUES (?, ?, ?)
+		ON CONFLICT (sha256) DO UPDATE SET touched_at = excluded.touched_at, size = excluded.size`, sha256, size, ms(at))
+	return err
+}
+
+// FindOrphanMediaBlobs implements store.Querier.
+func (q *Queries) FindOrphanMediaBlobs(ctx context.Context, before time.Time, limit int) ([]string, error) {
+	rows, err := q.query(ctx, `SELECT b.sha256 FROM media_blobs b WHERE b.touched_at < ?
+		AND NOT EXISTS (SELECT 1 FROM media m WHERE m.sha256 = b.sha256) ORDER BY b.touched_at, b.sha256 LIMIT ?`, ms(before), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// DeleteMediaBlobIfOrphan implements store.Querier.
+func (q *Queries) DeleteMediaBlobIfOrphan(ctx context.Context, sha256 string, before time.Time) (bool, error) {
+	n, err := q.exec(ctx, `DELETE FROM media_blobs WHERE sha256 = ? AND touched_at < ?
+		AND NOT EXISTS (SELECT 1 FROM media m WHERE m.sha256 = ?)`, sha256, ms(before), sha256)
+	return n == 1, err
+}
