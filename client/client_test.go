@@ -105,6 +105,19 @@ func TestRequests(t *testing.T) {
 		{"unschedule", func(ctx context.Context, c *client.Client) error {
 			return c.UpdatePost(ctx, "p1", client.PostPatch{Unschedule: true, Caption: &caption})
 		}, `{}`, seen{Method: "PATCH", Path: "/api/_public/v1/post/p1", Query: url.Values{}, Body: `{"caption":"new","scheduledAt":null}`}},
+		{"connect a feed", func(ctx context.Context, c *client.Client) error {
+			_, err := c.ConnectProfile(ctx, "w1", client.ProfileCredentials{Provider: "feed", Name: "News"})
+			return err
+		}, `{}`, seen{Method: "POST", Path: "/api/_public/v1/social-profiles", Query: url.Values{"workspaceId": {"w1"}}, Body: `{"provider":"feed","name":"News"}`}},
+		{"disconnect", func(ctx context.Context, c *client.Client) error { return c.DisconnectProfile(ctx, "w1", "p1") },
+			`{}`, seen{Method: "DELETE", Path: "/api/_public/v1/social-profiles/p1", Query: url.Values{"workspaceId": {"w1"}}}},
+		{"publish now", func(ctx context.Context, c *client.Client) error { return c.PublishPost(ctx, "p1") },
+			`{}`, seen{Method: "POST", Path: "/api/_public/v1/post/p1/publish", Query: url.Values{}}},
+		{"retry", func(ctx context.Context, c *client.Client) error { return c.RetryPost(ctx, "p1", true) },
+			`{}`, seen{Method: "POST", Path: "/api/_public/v1/post/p1/retry", Query: url.Values{}, Body: `{"confirm":true}`}},
+		{"delete remotely", func(ctx context.Context, c *client.Client) error {
+			return c.DeletePost(ctx, "p1", client.WithQuery("remote", "true"))
+		}, `{}`, seen{Method: "DELETE", Path: "/api/_public/v1/post/p1", Query: url.Values{"remote": {"true"}}}},
 		{"reschedule", func(ctx context.Context, c *client.Client) error {
 			return c.UpdatePost(ctx, "p1", client.PostPatch{ScheduledAt: &at})
 		}, `{}`, seen{Method: "PATCH", Path: "/api/_public/v1/post/p1", Query: url.Values{}, Body: `{"scheduledAt":"2030-07-01T07:00:00Z"}`}},

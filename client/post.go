@@ -211,7 +211,8 @@ func (c *Client) UpdatePost(ctx context.Context, id string, patch PostPatch, opt
 }
 
 // DeletePost deletes a post and cancels its pending publication (DELETE
-// /post/{id}).
+// /post/{id}). Add WithQuery("remote", "true") to have Herald first delete
+// what was published from the networks (a Herald extension).
 func (c *Client) DeletePost(ctx context.Context, id string, opts ...Option) error {
 	return c.Do(ctx, http.MethodDelete, "/post/"+seg(id), nil, nil, &struct{}{}, opts...)
 }
@@ -223,4 +224,21 @@ func utcInput(in PostInput) PostInput {
 		in.ScheduledAt = &t
 	}
 	return in
+}
+
+// PublishPost publishes a draft or scheduled post now (POST
+// /post/{id}/publish, a Herald extension).
+func (c *Client) PublishPost(ctx context.Context, id string, opts ...Option) error {
+	return c.Do(ctx, http.MethodPost, "/post/"+seg(id)+"/publish", nil, nil, &struct{}{}, opts...)
+}
+
+// RetryPost publishes again the targets of a post that failed (POST
+// /post/{id}/retry, a Herald extension). A target whose outcome is unknown
+// (needs_attention) may already be on the network: confirm says the
+// caller checked it is not; without it such a retry is a 409.
+func (c *Client) RetryPost(ctx context.Context, id string, confirm bool, opts ...Option) error {
+	in := struct {
+		Confirm bool `json:"confirm"`
+	}{confirm}
+	return c.Do(ctx, http.MethodPost, "/post/"+seg(id)+"/retry", nil, in, &struct{}{}, opts...)
 }

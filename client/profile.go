@@ -76,3 +76,43 @@ func (c *Client) PostConnectionURL(ctx context.Context, workspaceID, provider st
 	}
 	return &cu, nil
 }
+
+// ProfileCredentials is the body of POST /social-profiles: the networks
+// Herald connects with credentials rather than through a browser. Provider
+// is mastodon, bluesky, discord, slack, telegram or feed; each uses the
+// fields its comment names.
+type ProfileCredentials struct {
+	Provider string `json:"provider"`
+	// InstanceURL and AccessToken: mastodon.
+	InstanceURL string `json:"instanceUrl,omitempty"`
+	AccessToken string `json:"accessToken,omitempty"`
+	// Handle, AppPassword and Service (default https://bsky.social): bluesky.
+	Handle      string `json:"handle,omitempty"`
+	AppPassword string `json:"appPassword,omitempty"`
+	Service     string `json:"service,omitempty"`
+	// WebhookURL: discord and slack.
+	WebhookURL string `json:"webhookUrl,omitempty"`
+	// BotToken and ChatID: telegram.
+	BotToken string `json:"botToken,omitempty"`
+	ChatID   string `json:"chatId,omitempty"`
+	// Name: the feed's title; a label for a slack channel.
+	Name string `json:"name,omitempty"`
+}
+
+// ConnectProfile connects a social profile with credentials (POST
+// /social-profiles, a Herald extension). Herald checks them with the
+// network first; a refusal is a 400 with the network's reason.
+func (c *Client) ConnectProfile(ctx context.Context, workspaceID string, in ProfileCredentials, opts ...Option) (*SocialProfile, error) {
+	var p SocialProfile
+	if err := c.Do(ctx, http.MethodPost, "/social-profiles", wsQuery(workspaceID), in, &p, opts...); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// DisconnectProfile removes a social profile from a workspace (DELETE
+// /social-profiles/{id}, a Herald extension); refused with 409 while
+// scheduled posts target it.
+func (c *Client) DisconnectProfile(ctx context.Context, workspaceID, id string, opts ...Option) error {
+	return c.Do(ctx, http.MethodDelete, "/social-profiles/"+seg(id), wsQuery(workspaceID), nil, &struct{}{}, opts...)
+}
