@@ -119,6 +119,13 @@ type PostTarget struct {
 	RemoteURL       string
 	PublishedAt     *time.Time
 	UpdatedAt       time.Time
+	// JobID is the queued publish job, to cancel it when the post changes.
+	JobID *int64
+	// LeaseUntil bounds an attempt in flight: until then, no other worker may
+	// touch the target; after it, the attempt is known to have ended.
+	LeaseUntil *time.Time
+	// NextAttemptAt is when a deferred or retried target is tried again.
+	NextAttemptAt *time.Time
 	// Profile is filled by reads (name and image for listings).
 	Profile *SocialProfile
 }

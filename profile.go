@@ -62,6 +62,9 @@ type SocialProfile struct {
 	// why a connection needs attention.
 	Status        string
 	StatusMessage string
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// RateLimitedUntil is when the network's rate limit for this account
+	// resets; publishing waits until then.
+	RateLimitedUntil *time.Time
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 }

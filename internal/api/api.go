@@ -67,6 +67,11 @@ func NewHandler(a *app.App, cfg Config, log *slog.Logger, now func() time.Time) 
 		{method: "DELETE", path: "/api-keys/{id}", tag: "Account", summary: "Revoke an API key (Herald extension)", resp: emptyResponse{}, h: h.revokeAPIKey},
 
 		{method: "GET", path: "/social-profiles", tag: "Social profiles", summary: "The workspace's connected social profiles", query: ws, resp: []socialProfileResponse{}, h: h.listSocialProfiles},
+		{method: "POST", path: "/social-profiles", tag: "Social profiles", summary: "Connect a social profile with credentials (Herald extension)",
+			desc: "The credentials are checked against the network before the profile is saved; a wrong one is a 400 with the network's reason. They are encrypted at rest and never returned. Connecting the same account again updates its credentials.",
+			query: ws, body: connectProfileRequest{}, resp: socialProfileResponse{}, status: 201, h: h.connectProfile},
+		{method: "DELETE", path: "/social-profiles/{id}", tag: "Social profiles", summary: "Disconnect a social profile (Herald extension)",
+			desc: "Refused (409) while scheduled posts target the profile.", query: ws, resp: emptyResponse{}, h: h.deleteProfile},
 		{method: "GET", path: "/social-profiles/connection-url", tag: "Social profiles", summary: "Where to connect a network",
 			query: []param{workspaceParam, {name: "provider", required: true, desc: "facebook, instagram, twitter (or x), linkedin, pinterest, tiktok, youtube, threads, googlebusiness, mastodon."}},
 			resp:  app.ConnectionInfo{}, h: h.getConnectionURL},
@@ -101,7 +106,24 @@ func NewHandler(a *app.App, cfg Config, log *slog.Logger, now func() time.Time) 
 		{method: "GET", path: "/post/{postId}", tag: "Posts", summary: "One post group", query: wsOpt, resp: postGroupResponse{}, h: h.getPost},
 		{method: "PATCH", path: "/post/{postId}", tag: "Posts", summary: "Reschedule a post (and, as Herald extensions, change its caption, media and profiles)",
 			desc: "A post that is being published or was published cannot be changed (409).", query: wsOpt, body: patchPostRequest{}, resp: emptyResponse{}, h: h.updatePost},
-		{method: "DELETE", path: "/post/{postId}", tag: "Posts", summary: "Delete a post and cancel its pending publication", query: wsOpt, resp: emptyResponse{}, h: h.deletePost},
+		{method: "DELETE", path: "/post/{postId}", tag: "Posts", summary: "Delete a post and cancel its pending publication",
+			desc: "With remote=true (Herald extension) what was published is first deleted from the networks.",
+			query: []param{workspaceOptParam, {name: "remote", desc: "true: also delete the published posts from the networks."}}, resp: emptyResponse{}, errors: []int{503}, h: h.deletePost},
+		{method: "POST", path: "/post/{postId}/publish", tag: "Posts", summary: "Publish a draft or scheduled post now (Herald extension)", query: wsOpt, resp: emptyResponse{}, h: h.publishPost},
+		{method: "POST", path: "/post/{postId}/retry", tag: "Posts", summary: "Publish again the targets that failed (Herald extension)",
+			desc: "Only failed and needs_attention targets are retried. A needs_attention target may already be on the network: the request must say {\"confirm\": true}.",
+			query: wsOpt, body: retryRequest{}, resp: emptyResponse{}, h: h.retryPost},
+		{method: "POST", path: "/media", tag: "Media", summary: "Upload a file to the workspace's library (Herald extension)",
+			desc: "multipart/form-data with the file in the field file and, optionally, altText. The file is checked as mediaUrls are (type from its bytes, size caps). " +
+				"The answer's url is public and usable in mediaUrls without downloading. Files no post uses are deleted after a time the operator sets. Idempotency-Key is not supported here.",
+			query: ws, form: mediaUploadForm{}, resp: mediaResponse{}, status: 201, errors: []int{413}, h: h.uploadMedia},
+		{method: "GET", path: "/media", tag: "Media", summary: "The workspace's media library, newest first (Herald extension)",
+			query: []param{workspaceParam, {name: "page", typ: "integer", desc: "0-based page number (default 0)."}, {name: "perPage", typ: "integer", desc: "Page size (default 10, at most 50; larger values are clamped)."}},
+			resp:  []mediaResponse{}, h: h.listMedia},
+		{method: "GET", path: "/media/{id}", tag: "Media", summary: "One file of the library (Herald extension)", query: []param{mediaWorkspaceOptParam}, resp: mediaResponse{}, h: h.getMedia},
+		{method: "PATCH", path: "/media/{id}", tag: "Media", summary: "Change a file's alt text (Herald extension)", query: []param{mediaWorkspaceOptParam}, body: mediaPatchRequest{}, resp: mediaResponse{}, h: h.updateMedia},
+		{method: "DELETE", path: "/media/{id}", tag: "Media", summary: "Delete a file of the library (Herald extension)",
+			desc: "Refused (409) while a post that is not yet published (draft, scheduled, failed) uses the file.", query: []param{mediaWorkspaceOptParam}, resp: emptyResponse{}, h: h.deleteMedia},
 		{method: "POST", path: "/post/ai", tag: "AI", summary: "Draft a post with AI", query: ws, body: aiPostRequest{}, resp: createPostResponse{}, status: 201, errors: []int{501}, h: h.createAIPost},
 		{method: "POST", path: "/campaigns", tag: "AI", summary: "Generate a campaign of posts with AI", query: ws, body: campaignRequest{}, resp: emptyResponse{}, status: 202, errors: []int{501}, h: h.createCampaign},
 
@@ -117,6 +139,8 @@ func NewHandler(a *app.App, cfg Config, log *slog.Logger, now func() time.Time) 
 		writeJSON(w, http.StatusOK, healthResponse{Status: "ok"})
 	})
 	h.mux.HandleFunc("GET /readyz", h.readyz)
+	// Public media URLs (app.MediaPath): no API key, for the networks.
+	h.mux.HandleFunc("GET "+app.MediaPath+"{file}", h.serveMediaFile)
 	return h
 }
 

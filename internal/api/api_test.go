@@ -17,6 +17,9 @@ import (
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/api"
 	"github.com/heraldhq/herald/internal/app"
+	"github.com/heraldhq/herald/internal/provider"
+	"github.com/heraldhq/herald/internal/provider/feed"
+	"github.com/heraldhq/herald/internal/secret"
 	"github.com/heraldhq/herald/internal/store/sqlite"
 )
 
@@ -70,6 +73,16 @@ func setup(t testing.TB, rateLimit int) *fixture {
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	a := app.New(s, nil, app.Config{PublicURL: "https://herald.test"}, c.Now, log)
+	a.SetMedia(newTestMedia(t, mediaOptions{allowPrivate: true})) // media_test.go
+	key, err := secret.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer, err := secret.New(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.SetProviders(provider.NewRegistry(feed.New(feed.Config{ItemURL: func(k string) string { return "https://herald.test/feeds/items/" + k }})), sealer)
 	res, err := a.Init(context.Background(), app.InitParams{Email: "owner@example.org", Name: "Owner"})
 	if err != nil {
 		t.Fatal(err)

@@ -60,7 +60,9 @@ func (h *Handler) getDocs(w http.ResponseWriter, r *http.Request) error {
 			d.Params = ps
 		}
 		if rb, ok := op["requestBody"].(map[string]any); ok {
-			d.Body = rb["content"].(map[string]any)["application/json"].(map[string]any)["schema"]
+			for _, c := range rb["content"].(map[string]any) { // application/json, or multipart/form-data for uploads
+				d.Body = c.(map[string]any)["schema"]
+			}
 		}
 		ops = append(ops, d)
 	}

@@ -25,6 +25,7 @@ type route struct {
 	errors        []int
 	public        bool // no API key needed
 	raw           bool // not JSON (documents)
+	form          any  // a multipart/form-data body's fields, for the document; the handler reads the form (no Idempotency-Key)
 	h             handlerFunc
 }
 
@@ -88,7 +89,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rt route) error 
 		return authErr
 	}
 	r = r.WithContext(herald.NewContextWithUser(r.Context(), user))
-	if r.Method == http.MethodPost {
+	if r.Method == http.MethodPost && rt.form == nil {
 		if idemKey := r.Header.Get("Idempotency-Key"); idemKey != "" {
 			return h.idempotent(w, r, rt, idemKey)
 		}

@@ -77,10 +77,11 @@ var errorDescriptions = map[int]string{
 	403: "The API key is unknown or revoked, or the user's role does not allow this.",
 	404: "No such resource in the caller's workspaces.",
 	409: "The resource's state does not allow this now.",
-	413: "The body is larger than 1 MB.",
+	413: "The body is larger than its limit (1 MB for JSON; the largest media file plus 1 MB for uploads), or the workspace's media storage quota would be exceeded.",
 	422: "The Idempotency-Key was already used with another request.",
 	429: "Over the rate limit; see Retry-After.",
 	501: "Not available on this Herald.",
+	503: "A network could not be reached or refused; the message says which.",
 }
 
 func (g *schemaGen) operation(rt route) map[string]any {
@@ -114,7 +115,7 @@ func (g *schemaGen) operation(rt route) map[string]any {
 		}
 		params = append(params, map[string]any{"name": p.name, "in": "query", "required": p.required, "description": p.desc, "schema": s})
 	}
-	if rt.method == "POST" && !rt.public {
+	if rt.method == "POST" && !rt.public && rt.form == nil {
 		params = append(params, map[string]any{"name": "Idempotency-Key", "in": "header", "required": false,
 			"description": "Makes the request safe to retry: the same key and body within 24 hours get the first answer again.", "schema": map[string]any{"type": "string", "maxLength": 255}})
 	}
@@ -123,6 +124,9 @@ func (g *schemaGen) operation(rt route) map[string]any {
 	}
 	if rt.body != nil {
 		op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": g.ref(reflect.TypeOf(rt.body), true)}}}
+	}
+	if rt.form != nil {
+		op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"multipart/form-data": map[string]any{"schema": g.ref(reflect.TypeOf(rt.form), true)}}}
 	}
 	status := rt.status
 	if status == 0 {

@@ -47,7 +47,18 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		f.ok("PATCH", base+res.path+"/"+id+ws, res.patch, 200)
 		f.ok("DELETE", base+res.path+"/"+id+ws, nil, 200)
 	}
-	body := map[string]any{"caption": "Hello 👋", "mediaUrls": []string{"https://cdn.example/a.png", "https://cdn.example/b.mp4"},
+	// Media (media_test.go): an upload, and a download from a local server.
+	srv := newFileServer(t)
+	st, upBody := f.upload(t, "logo.png", pngOf(t, 64, 64), "Logo", false)
+	if st != 201 {
+		t.Fatalf("POST /media = %d %s", st, upBody)
+	}
+	up := decode[map[string]any](t, upBody)
+	mediaID := up["id"].(string)
+	f.ok("GET", base+"/media"+ws+"&page=0&perPage=5", nil, 200)
+	f.ok("GET", base+"/media/"+mediaID, nil, 200)
+	f.ok("PATCH", base+"/media/"+mediaID, map[string]any{"altText": "Our logo"}, 200)
+	body := map[string]any{"caption": "Hello 👋", "mediaUrls": []string{srv.put("/a.png", pngOf(t, 32, 32)), up["url"].(string)},
 		"socialProfileIds": []string{prof}, "scheduledAt": "2026-07-02T09:00:00Z"}
 	f.ok("POST", base+"/post/validate"+ws, body, 200)
 	p := decode[map[string]any](t, f.ok("POST", base+"/post"+ws, body, 201))
@@ -55,9 +66,19 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 	f.ok("GET", base+"/post"+ws+"&statuses=scheduled,draft&perPage=5", nil, 200)
 	f.ok("GET", base+"/post/"+id, nil, 200)
 	f.ok("PATCH", base+"/post/"+id, map[string]any{"scheduledAt": nil}, 200)
+	f.ok("DELETE", base+"/media/"+mediaID, nil, 409) // a post uses it
 	f.ok("DELETE", base+"/post/"+id, nil, 200)
+	f.ok("DELETE", base+"/media/"+mediaID, nil, 200)
 	f.do("POST", base+"/post/ai"+ws, f.key, map[string]any{"prompt": "A post about our launch"})
 	f.do("POST", base+"/campaigns"+ws, f.key, map[string]any{"prompt": "launch"})
+	// Profiles connected with credentials, publishing now and retrying.
+	news := decode[map[string]any](t, f.ok("POST", base+"/social-profiles"+ws, map[string]any{"provider": "feed", "name": "News"}, 201))
+	spare := decode[map[string]any](t, f.ok("POST", base+"/social-profiles"+ws, map[string]any{"provider": "feed", "name": "Spare"}, 201))
+	draft := decode[map[string]any](t, f.ok("POST", base+"/post"+ws, map[string]any{"caption": "now", "socialProfileIds": []string{news["id"].(string)}}, 201))
+	f.ok("POST", base+"/post/"+draft["id"].(string)+"/publish", nil, 200)
+	f.ok("POST", base+"/post/"+draft["id"].(string)+"/retry", map[string]any{"confirm": true}, 409)
+	f.ok("DELETE", base+"/social-profiles/"+news["id"].(string)+ws, nil, 409)
+	f.ok("DELETE", base+"/social-profiles/"+spare["id"].(string)+ws, nil, 200)
 	f.ok("GET", base+"/openapi.json", nil, 200)
 	f.ok("GET", base+"/docs", nil, 200)
 

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/heraldhq/herald"
@@ -113,7 +114,38 @@ func (h *Handler) updatePost(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) deletePost(w http.ResponseWriter, r *http.Request) error {
-	if err := h.app.DeletePost(r.Context(), r.URL.Query().Get("workspaceId"), r.PathValue("postId")); err != nil {
+	remote := false
+	if v := r.URL.Query().Get("remote"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return herald.Errorf(herald.EINVALID, "remote: %q is not true or false", v)
+		}
+		remote = b
+	}
+	if err := h.app.DeletePost(r.Context(), r.URL.Query().Get("workspaceId"), r.PathValue("postId"), remote); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, emptyResponse{})
+	return nil
+}
+
+func (h *Handler) publishPost(w http.ResponseWriter, r *http.Request) error {
+	if err := decodeOptionalRequest(w, r, &struct{}{}); err != nil {
+		return err
+	}
+	if _, err := h.app.PublishNow(r.Context(), r.URL.Query().Get("workspaceId"), r.PathValue("postId")); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, emptyResponse{})
+	return nil
+}
+
+func (h *Handler) retryPost(w http.ResponseWriter, r *http.Request) error {
+	var req retryRequest
+	if err := decodeOptionalRequest(w, r, &req); err != nil {
+		return err
+	}
+	if _, err := h.app.RetryPost(r.Context(), r.URL.Query().Get("workspaceId"), r.PathValue("postId"), req.Confirm); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, emptyResponse{})

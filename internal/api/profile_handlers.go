@@ -40,3 +40,28 @@ func (h *Handler) postConnectionURL(w http.ResponseWriter, r *http.Request) erro
 	writeJSON(w, http.StatusOK, connectionURLResponse{URL: info.AuthURL, ConnectionInfo: *info})
 	return nil
 }
+
+func (h *Handler) connectProfile(w http.ResponseWriter, r *http.Request) error {
+	body, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	var req connectProfileRequest
+	if err := decodeJSON(body, &req); err != nil {
+		return err
+	}
+	p, err := h.app.ConnectProfile(r.Context(), r.URL.Query().Get("workspaceId"), body)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, toProfile(p))
+	return nil
+}
+
+func (h *Handler) deleteProfile(w http.ResponseWriter, r *http.Request) error {
+	if err := h.app.DeleteProfile(r.Context(), r.URL.Query().Get("workspaceId"), r.PathValue("id")); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, emptyResponse{})
+	return nil
+}

@@ -90,6 +90,23 @@ type connectionURLRequest struct {
 	Provider string `json:"provider" required:"true" doc:"facebook, instagram, x (or twitter), linkedin, pinterest, tiktok, youtube, threads, googlebusiness, mastodon."`
 }
 
+type connectProfileRequest struct {
+	Provider    string `json:"provider" required:"true" enum:"mastodon,bluesky,discord,slack,telegram,feed"`
+	InstanceURL string `json:"instanceUrl" doc:"mastodon: the server, such as https://mastodon.social."`
+	AccessToken string `json:"accessToken" doc:"mastodon: an access token with write:statuses and write:media."`
+	Handle      string `json:"handle" doc:"bluesky: the handle, such as alice.bsky.social."`
+	AppPassword string `json:"appPassword" doc:"bluesky: an app password (Settings → App passwords)."`
+	Service     string `json:"service" doc:"bluesky: the PDS URL (default https://bsky.social)."`
+	WebhookURL  string `json:"webhookUrl" doc:"discord, slack: the channel's incoming webhook URL."`
+	BotToken    string `json:"botToken" doc:"telegram: the bot's token from @BotFather."`
+	ChatID      string `json:"chatId" doc:"telegram: the channel (@name) or chat id the bot posts to."`
+	Name        string `json:"name" doc:"feed: the feed's title; slack: a label for the channel."`
+}
+
+type retryRequest struct {
+	Confirm bool `json:"confirm" doc:"Required when a target's outcome is unknown (needs_attention): you checked that the post is not on the network."`
+}
+
 type connectionURLResponse struct {
 	URL string `json:"url" doc:"The page to open, signed in, to connect the network."`
 	app.ConnectionInfo
@@ -192,7 +209,7 @@ func toStudioTemplate(s *herald.StudioTemplate) studioTemplateResponse {
 
 type createPostRequest struct {
 	Caption          string       `json:"caption" doc:"Up to 10,000 characters; required unless mediaUrls is given."`
-	MediaURLs        []string     `json:"mediaUrls" doc:"Public URLs of images or videos that Herald downloads."`
+	MediaURLs        []string     `json:"mediaUrls" doc:"Public URLs of images (PNG, JPEG, GIF, WebP) or videos (MP4, MOV), at most 20. Herald downloads and checks them when the post is created (5 MiB each by default) and publishes exactly those files; a URL of a file on this Herald (the url of POST /media or of a post's creatives) is used without downloading. Each target network's rules are checked; where a copy fixes a rule without visible loss (PNG to JPEG, a smaller image) Herald makes it for that network."`
 	SocialProfileIDs []string     `json:"socialProfileIds" doc:"Profiles of this workspace to publish to."`
 	ScheduledAt      optionalTime `json:"scheduledAt" type:"string,null" format:"date-time" doc:"When to publish (ISO-8601 with a zone). Without it the post is a draft."`
 }
@@ -200,7 +217,7 @@ type createPostRequest struct {
 type patchPostRequest struct {
 	ScheduledAt      optionalTime `json:"scheduledAt" type:"string,null" format:"date-time" doc:"New time to publish; null turns the post back into a draft."`
 	Caption          *string      `json:"caption" doc:"Herald extension."`
-	MediaURLs        *[]string    `json:"mediaUrls" doc:"Herald extension."`
+	MediaURLs        *[]string    `json:"mediaUrls" doc:"Herald extension: replaces the files, downloaded and checked as in POST /post."`
 	SocialProfileIDs *[]string    `json:"socialProfileIds" doc:"Herald extension: replaces the targets."`
 }
 

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/provider"
+	"github.com/heraldhq/herald/internal/secret"
 	"github.com/heraldhq/herald/internal/store"
 )
 
@@ -44,9 +46,13 @@ type App struct {
 	cfg   Config
 	now   func() time.Time
 	log   *slog.Logger
+	media *MediaService // media.go; nil until SetMedia
 
 	touchMu sync.Mutex
 	touched map[string]time.Time // API key id → last time written
+
+	providers *provider.Registry
+	sealer    *secret.Sealer
 
 	// dummyHash is checked when a sign-in names an unknown user, so that the
 	// answer takes as long as for a known one. Made on first use: hashing

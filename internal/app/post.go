@@ -2,12 +2,14 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/provider"
 	"github.com/heraldhq/herald/internal/store"
 )
 
@@ -57,6 +59,12 @@ func (a *App) IsLate(p *herald.Post, t *herald.PostTarget) bool {
 // CreatePost creates a post group: a draft, or scheduled when ScheduledAt
 // is set. Its publication is queued in the same transaction.
 func (a *App) CreatePost(ctx context.Context, workspaceID string, in PostInput) (*herald.Post, error) {
+	// The media are fetched, checked and stored before the transaction: a
+	// download may take a minute (media.go).
+	pm, merr := a.preparePostMedia(ctx, workspaceID, in)
+	if merr != nil {
+		return nil, merr
+	}
 	var p *herald.Post
 	err := a.store.InTx(ctx, func(tx store.Tx) error {
 		var err error
@@ -64,7 +72,11 @@ func (a *App) CreatePost(ctx context.Context, workspaceID string, in PostInput) 
 		if err != nil {
 			return err
 		}
+		p.Media = pm.list
 		if err := tx.CreatePost(ctx, p); err != nil {
+			return err
+		}
+		if err := a.linkPostMedia(ctx, tx, p, pm); err != nil {
 			return err
 		}
 		if p.Status == herald.StatusScheduled && a.sched != nil {
@@ -84,6 +96,14 @@ func (a *App) ValidatePost(ctx context.Context, workspaceID string, in PostInput
 	if err != nil {
 		return nil, err
 	}
+	// Validation downloads and checks the media as creation does, and keeps
+	// them: POST /post with the same mediaUrls then reuses the stored files
+	// and derived copies, and files no post takes are collected.
+	pm, err := a.prepareMedia(ctx, workspaceID, p.CreatedBy, in.MediaURLs, networksOf(p.Targets))
+	if err != nil {
+		return nil, err
+	}
+	p.Media = pm.list
 	c := &PostCheck{Valid: true, Status: string(p.Status), Targets: []TargetCheck{}}
 	for _, t := range p.Targets {
 		c.Targets = append(c.Targets, TargetCheck{SocialProfileID: t.SocialProfileID, Provider: t.Provider, Name: t.Profile.Name, Characters: len([]rune(p.Caption))})
@@ -111,7 +131,7 @@ func (a *App) buildPost(ctx context.Context, q store.Querier, workspaceID string
 		return nil, err
 	}
 	p := &herald.Post{ID: herald.NewID(), WorkspaceID: workspaceID, CreatedBy: m.UserID, PostType: herald.PostTypeRegular,
-		Status: herald.StatusDraft, Caption: in.Caption, Media: mediaFromURLs(in.MediaURLs), CreatedAt: now, UpdatedAt: now}
+		Status: herald.StatusDraft, Caption: in.Caption, CreatedAt: now, UpdatedAt: now}
 	if in.ScheduledAt != nil {
 		p.Status = herald.StatusScheduled
 		p.ScheduledAt = in.ScheduledAt
@@ -174,26 +194,6 @@ func (a *App) buildTargets(ctx context.Context, q store.Querier, p *herald.Post,
 			State: state, UpdatedAt: p.UpdatedAt, Profile: prof})
 	}
 	return targets, nil
-}
-
-func mediaFromURLs(urls []string) []herald.PostMedia {
-	out := make([]herald.PostMedia, len(urls))
-	for i, u := range urls {
-		out[i] = herald.PostMedia{URL: u, SourceURL: u, Kind: kindFromURL(u)}
-	}
-	return out
-}
-
-// kindFromURL guesses image or video from a URL's extension, for display
-// only; the media component decides from the file's content.
-func kindFromURL(u string) string {
-	path := strings.ToLower(strings.SplitN(strings.SplitN(u, "?", 2)[0], "#", 2)[0])
-	for _, ext := range []string{".mp4", ".mov", ".m4v", ".webm"} {
-		if strings.HasSuffix(path, ext) {
-			return "video"
-		}
-	}
-	return "image"
 }
 
 // GetPost returns a post group the caller may see. workspaceID is optional;
@@ -261,17 +261,15 @@ func (a *App) ListPosts(ctx context.Context, p ListPostsParams) ([]*herald.Post,
 // Herald's extension, its caption, media and profiles. A post that is being
 // published or has been published cannot be changed.
 func (a *App) UpdatePost(ctx context.Context, workspaceID, id string, patch PostPatch) (*herald.Post, error) {
+	// New media are fetched, and the files checked against the networks the
+	// post will go to, before the transaction (media.go).
+	pm, merr := a.preparePatchMedia(ctx, workspaceID, id, patch)
+	if merr != nil {
+		return nil, merr
+	}
 	var p *herald.Post
-	err := a.store.InTx(ctx, func(tx store.Tx) error {
-		var m *herald.Member
-		var err error
-		p, m, err = a.findPost(ctx, tx, workspaceID, id)
-		if err != nil {
-			return err
-		}
-		if !m.Role.CanWrite() {
-			return herald.Errorf(herald.EFORBIDDEN, "Your role in this workspace (%s) cannot change posts.", m.Role)
-		}
+	err := a.changePost(ctx, workspaceID, id, "change posts", func(tx store.Tx, post *herald.Post) error {
+		p = post
 		if err := changeable(p, "changed"); err != nil {
 			return err
 		}
@@ -286,12 +284,12 @@ func (a *App) UpdatePost(ctx context.Context, workspaceID, id string, patch Post
 			if err := herald.ValidateMediaURLs(*patch.MediaURLs); err != nil {
 				return err
 			}
-			p.Media = mediaFromURLs(*patch.MediaURLs)
+			p.Media = pm.list
 		}
 		if strings.TrimSpace(p.Caption) == "" && len(p.Media) == 0 {
 			return herald.Errorf(herald.EINVALID, "caption: is required unless mediaUrls is given")
 		}
-		wasScheduled := p.Status != herald.StatusDraft
+		wasQueued := p.Status != herald.StatusDraft
 		if patch.SetSchedule {
 			p.ScheduledAt = patch.ScheduledAt
 		}
@@ -321,27 +319,18 @@ func (a *App) UpdatePost(ctx context.Context, workspaceID, id string, patch Post
 				return herald.Errorf(herald.EINVALID, "socialProfileIds: the %s profile %q must be reconnected before posts can be scheduled to it", t.Provider, t.Profile.Name)
 			}
 			if t.State != state || t.Attempts != 0 || t.ErrorCode != "" {
-				t.State, t.Attempts, t.ErrorCode, t.ErrorMessage, t.UpdatedAt = state, 0, "", "", now
+				t.State, t.Attempts, t.ErrorCode, t.ErrorMessage, t.NextAttemptAt, t.UpdatedAt = state, 0, "", "", nil, now
 				if err := tx.UpdatePostTarget(ctx, t); err != nil {
 					return err
 				}
 			}
 		}
-		// Any change may change what a queued job would publish: cancel
-		// the old jobs and queue new ones under a new version.
-		if a.sched != nil && wasScheduled {
-			if err := a.sched.Unschedule(ctx, tx, p); err != nil {
-				return err
-			}
-		}
-		p.Version++
-		if err := tx.UpdatePost(ctx, p); err != nil {
+		if err := a.linkPostMedia(ctx, tx, p, pm); err != nil {
 			return err
 		}
-		if a.sched != nil && p.Status == herald.StatusScheduled {
-			return a.sched.Schedule(ctx, tx, p)
-		}
-		return nil
+		// Any change may change what a queued job would publish: the old
+		// jobs are cancelled and new ones queued under a new version.
+		return a.requeue(ctx, tx, p, wasQueued)
 	})
 	if err != nil {
 		return nil, err
@@ -397,16 +386,16 @@ func changeable(p *herald.Post, verb string) error {
 }
 
 // DeletePost deletes a post group and cancels its pending publication. A
-// post that is being published cannot be deleted until that is done.
-func (a *App) DeletePost(ctx context.Context, workspaceID, id string) error {
-	return a.store.InTx(ctx, func(tx store.Tx) error {
-		p, m, err := a.findPost(ctx, tx, workspaceID, id)
-		if err != nil {
+// post that is being published cannot be deleted until that is done. With
+// remote, what was published is first deleted from the networks; if a
+// network refuses, nothing is deleted in Herald and the error says which.
+func (a *App) DeletePost(ctx context.Context, workspaceID, id string, remote bool) error {
+	if remote {
+		if err := a.deleteRemote(ctx, workspaceID, id); err != nil {
 			return err
 		}
-		if !m.Role.CanWrite() {
-			return herald.Errorf(herald.EFORBIDDEN, "Your role in this workspace (%s) cannot delete posts.", m.Role)
-		}
+	}
+	return a.changePost(ctx, workspaceID, id, "delete posts", func(tx store.Tx, p *herald.Post) error {
 		for _, t := range p.Targets {
 			if t.State.Busy() {
 				return herald.Errorf(herald.ECONFLICT, "Post %q is being published to %s right now and cannot be deleted; try again when it is done.", p.ID, t.Provider)
@@ -417,8 +406,57 @@ func (a *App) DeletePost(ctx context.Context, workspaceID, id string) error {
 				return err
 			}
 		}
+		if err := a.releasePostMedia(ctx, tx, p); err != nil {
+			return err
+		}
 		return tx.DeletePost(ctx, p.ID)
 	})
+}
+
+// deleteRemote deletes a post's publications from their networks.
+func (a *App) deleteRemote(ctx context.Context, workspaceID, id string) error {
+	p, m, err := a.findPost(ctx, a.store, workspaceID, id)
+	if err != nil {
+		return err
+	}
+	if !m.Role.CanWrite() {
+		return herald.Errorf(herald.EFORBIDDEN, "Your role in this workspace (%s) cannot delete posts.", m.Role)
+	}
+	var failed []string
+	for _, t := range p.Targets {
+		if t.State != herald.TargetPublished || t.RemoteID == "" {
+			continue
+		}
+		prov, err := a.Provider(t.Provider)
+		if err != nil {
+			failed = append(failed, describeTarget(t)+": "+herald.ErrorMessage(err))
+			continue
+		}
+		prof, err := a.store.FindSocialProfileByID(ctx, t.SocialProfileID)
+		if err != nil {
+			return err
+		}
+		acct, err := a.OpenAccount(ctx, prof)
+		if err != nil {
+			return err
+		}
+		if err := prov.Delete(ctx, acct, t.RemoteID); err != nil {
+			failed = append(failed, describeTarget(t)+": "+providerMessage(err))
+		}
+	}
+	if len(failed) > 0 {
+		return herald.Errorf(herald.EUNAVAILABLE, "Could not delete the post from every network, so it is kept in Herald; try again. %s", strings.Join(failed, "; "))
+	}
+	return nil
+}
+
+// providerMessage is the network's own reason for an error.
+func providerMessage(err error) string {
+	var pe *provider.Error
+	if errors.As(err, &pe) && pe.Message != "" {
+		return pe.Message
+	}
+	return err.Error()
 }
 
 // describeTarget names a target for messages.

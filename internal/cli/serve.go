@@ -27,6 +27,8 @@ type Main struct {
 	Addr string
 
 	db       *database
+	mediaGC  *app.MediaCollector // media.go
+	engine   engine
 	listener net.Listener
 	server   *http.Server
 	env      *env
@@ -73,6 +75,17 @@ func (m *Main) Open(ctx context.Context) error {
 		m.Config.PublicURL = "http://" + m.Addr
 	}
 	m.App = app.New(db, nil, app.Config{PublicURL: m.Config.PublicURL}, m.env.now, m.Log)
+	if err := m.openMedia(ctx); err != nil {
+		return err
+	}
+	sealer, err := loadSealer(m.Config)
+	if err != nil {
+		return err
+	}
+	m.App.SetProviders(newRegistry(m.Config, m.env.now), sealer)
+	if m.engine, err = newEngine(ctx, db, m.App, m.Config, m.Log, m.env.now); err != nil {
+		return err
+	}
 
 	if empty, err := m.App.IsEmpty(ctx); err != nil {
 		return err
@@ -87,11 +100,13 @@ func (m *Main) Open(ctx context.Context) error {
 		}
 	}
 
-	handler := api.NewHandler(m.App, api.Config{RateLimit: m.Config.RateLimit, Version: Version()}, m.Log, m.env.now)
+	handler := api.NewHandler(m.App, api.Config{RateLimit: m.Config.RateLimit, Version: Version(),
+		Ready: func(r *http.Request) error { return m.engine.Alive(r.Context()) }}, m.Log, m.env.now)
 	mux := http.NewServeMux()
 	mux.Handle("/api/", handler)
 	mux.Handle("/healthz", handler)
 	mux.Handle("/readyz", handler)
+	mux.Handle(app.MediaPath, handler) // public media URLs, no API key
 	mux.Handle("/", web.NewHandler(m.App, m.Log))
 	m.server = &http.Server{
 		Handler:           mux,
@@ -107,22 +122,35 @@ func (m *Main) Open(ctx context.Context) error {
 // Run serves until ctx ends, then shuts down gracefully: HTTP first (letting
 // requests in flight finish), then the workers, then the database.
 func (m *Main) Run(ctx context.Context) error {
+	if err := m.engine.Start(ctx); err != nil {
+		return fmt.Errorf("start the publishing workers: %w", err)
+	}
+	if m.mediaGC != nil {
+		if err := m.mediaGC.Start(ctx); err != nil {
+			return err
+		}
+		defer m.mediaGC.Stop()
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- m.server.Serve(m.listener) }()
 	fmt.Fprintf(m.env.stdout, "Herald is listening on http://%s (API at %s%s)\n", m.Addr, m.Config.PublicURL, api.BasePath)
 	m.Log.Info("listening", "addr", m.Addr, "public_url", m.Config.PublicURL, "database", redactDSN(m.Config.DatabaseURL))
+	var serveErr error
 	select {
-	case err := <-errc:
-		return err
+	case serveErr = <-errc:
 	case <-ctx.Done():
 	}
 	m.Log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
 	defer cancel()
 	if err := m.server.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shut down HTTP: %w", err)
+		serveErr = errors.Join(serveErr, fmt.Errorf("shut down HTTP: %w", err))
 	}
-	return nil
+	// Publications in flight finish and record their outcome.
+	if err := m.engine.Stop(sctx); err != nil {
+		serveErr = errors.Join(serveErr, fmt.Errorf("stop the publishing workers: %w", err))
+	}
+	return serveErr
 }
 
 // Close releases the database.

@@ -25,6 +25,14 @@ type Config struct {
 	AllowPrivateNetworks bool
 	SecretKey            string
 	ShutdownTimeout      time.Duration
+	Media                MediaConfig // media.go
+	Workers              int
+	PublishTimeout       time.Duration
+	DiscordAPIURL        string
+	SlackWebhookURL      string
+	TelegramAPIURL       string
+	BlueskyPLCURL        string
+	BlueskyAppURL        string
 }
 
 // Setting describes one setting: its flag, environment variable, default and
@@ -36,7 +44,7 @@ type Setting struct {
 // Settings returns the settings of `herald serve` (the other commands use
 // the storage ones).
 func Settings() []Setting {
-	return []Setting{
+	return append([]Setting{
 		{"addr", "HERALD_ADDR", "127.0.0.1:8080", "address to listen on (host:port; port 0 picks a free one)"},
 		{"data-dir", "HERALD_DATA_DIR", "./herald-data", "directory for the SQLite database, media and the secret key file"},
 		{"database-url", "HERALD_DATABASE_URL", "", "SQLite file path, or postgres://user@host/db for several nodes (default: <data-dir>/herald.db)"},
@@ -45,8 +53,15 @@ func Settings() []Setting {
 		{"log-level", "HERALD_LOG_LEVEL", "info", "debug, info, warn or error"},
 		{"log-format", "HERALD_LOG_FORMAT", "text", "text or json"},
 		{"allow-private-networks", "HERALD_ALLOW_PRIVATE_NETWORKS", "false", "allow requests to loopback and private addresses (development and tests only)"},
-		{"secret-key", "HERALD_SECRET_KEY", "", "key that encrypts stored credentials (base64 or hex of 32 bytes; default: a key file in the data directory)"},
-	}
+		{"secret-key", "HERALD_SECRET_KEY", "", "keys that encrypt stored credentials: base64 or hex of 32 bytes, comma-separated, the first seals (default: a key file in the data directory)"},
+		{"workers", "HERALD_WORKERS", "50", "posts this node publishes at once"},
+		{"publish-timeout", "HERALD_PUBLISH_TIMEOUT", "2m", "longest time one publication may take at a network; after it an unfinished attempt is reconciled"},
+		{"discord-api-url", "HERALD_DISCORD_API_URL", "https://discord.com/api", "Discord's API base URL"},
+		{"slack-webhook-url", "HERALD_SLACK_WEBHOOK_URL", "https://hooks.slack.com", "Slack's incoming-webhook base URL"},
+		{"telegram-api-url", "HERALD_TELEGRAM_API_URL", "https://api.telegram.org", "Telegram's Bot API base URL"},
+		{"bluesky-plc-url", "HERALD_BLUESKY_PLC_URL", "https://plc.directory", "the PLC directory that resolves Bluesky DIDs"},
+		{"bluesky-app-url", "HERALD_BLUESKY_APP_URL", "https://bsky.app", "where links to published Bluesky posts point"},
+	}, mediaSettings()...)
 }
 
 // Bind registers the named settings on fs with their environment values as
@@ -86,6 +101,14 @@ func Bind(fs *flag.FlagSet, getenv func(string) string, names ...string) func() 
 		if c.RateLimit, err = strconv.Atoi(get("rate-limit")); err != nil || c.RateLimit < 1 {
 			return nil, fmt.Errorf("rate-limit: %q is not a positive integer", get("rate-limit"))
 		}
+		if c.Workers, err = strconv.Atoi(get("workers")); err != nil || c.Workers < 1 {
+			return nil, fmt.Errorf("workers: %q is not a positive integer", get("workers"))
+		}
+		if c.PublishTimeout, err = time.ParseDuration(get("publish-timeout")); err != nil || c.PublishTimeout < 5*time.Second {
+			return nil, fmt.Errorf("publish-timeout: %q is not a duration of at least 5s (such as 2m)", get("publish-timeout"))
+		}
+		c.DiscordAPIURL, c.SlackWebhookURL, c.TelegramAPIURL = get("discord-api-url"), get("slack-webhook-url"), get("telegram-api-url")
+		c.BlueskyPLCURL, c.BlueskyAppURL = get("bluesky-plc-url"), get("bluesky-app-url")
 		if c.AllowPrivateNetworks, err = strconv.ParseBool(get("allow-private-networks")); err != nil {
 			return nil, fmt.Errorf("allow-private-networks: %q is not true or false", get("allow-private-networks"))
 		}
@@ -111,6 +134,9 @@ func Bind(fs *flag.FlagSet, getenv func(string) string, names ...string) func() 
 		}
 		if c.LogFormat != "text" && c.LogFormat != "json" {
 			return nil, fmt.Errorf("log-format: %q is not text or json", c.LogFormat)
+		}
+		if err := c.bindMedia(get); err != nil {
+			return nil, err
 		}
 		return c, nil
 	}

@@ -118,6 +118,63 @@ type Querier interface {
 	CompleteIdempotencyKey(ctx context.Context, r *IdempotencyRecord) error
 	DeleteIdempotencyKey(ctx context.Context, userID, key string) error
 	DeleteIdempotencyKeysBefore(ctx context.Context, before time.Time) (int, error)
+
+	// ClaimPostTarget moves a scheduled target of the given post version to
+	// publishing under a lease; false means it was not scheduled (any more) or
+	// the post changed.
+	ClaimPostTarget(ctx context.Context, id string, version int, leaseUntil, now time.Time) (bool, error)
+	// RenewPostTargetLease takes over an attempt in flight whose lease
+	// (oldLease) has run out; false means another worker took it.
+	RenewPostTargetLease(ctx context.Context, id string, oldLease *time.Time, leaseUntil, now time.Time) (bool, error)
+	// LockPost locks a post's row until the transaction ends, so that changes
+	// of a post and the claims of its targets happen one at a time.
+	LockPost(ctx context.Context, id string) error
+	// CountPublishedSince counts a profile's publications since a time, for
+	// posting quotas.
+	CountPublishedSince(ctx context.Context, profileID string, since time.Time) (int, error)
+	// FindPostsPublishedTo lists the posts published to a profile, newest
+	// first (for feeds).
+	FindPostsPublishedTo(ctx context.Context, profileID string, limit int) ([]*herald.Post, error)
+	// FindAllSocialProfiles lists every profile of every workspace (for key
+	// rotation).
+	FindAllSocialProfiles(ctx context.Context) ([]*herald.SocialProfile, error)
+
+	HeartbeatWorkerNode(ctx context.Context, id string, startedAt, now time.Time) error
+	DeleteWorkerNode(ctx context.Context, id string) error
+	DeleteWorkerNodesBefore(ctx context.Context, before time.Time) error
+	CountLiveWorkerNodes(ctx context.Context, since time.Time) (int, error)
+
+	CreateOAuthApp(ctx context.Context, a *OAuthApp) error
+	FindOAuthApp(ctx context.Context, provider, server, redirectURI string) (*OAuthApp, error)
+	CreateOAuthState(ctx context.Context, s *OAuthState) error
+	// TakeOAuthState returns a pending state and deletes it: states are used
+	// once.
+	TakeOAuthState(ctx context.Context, stateHash []byte) (*OAuthState, error)
+	DeleteExpiredOAuthStates(ctx context.Context, now time.Time) error
+}
+
+// OAuthApp is a client registered on the fly with a network's server (a
+// Mastodon instance's POST /api/v1/apps). ClientSecret is sealed.
+type OAuthApp struct {
+	Provider     string
+	Server       string
+	RedirectURI  string
+	ClientID     string
+	ClientSecret []byte
+	CreatedAt    time.Time
+}
+
+// OAuthState is a connection flow in progress, bound to the web session
+// that started it. Verifier (the PKCE verifier) is sealed.
+type OAuthState struct {
+	StateHash   []byte
+	SessionID   string
+	UserID      string
+	WorkspaceID string
+	Provider    string
+	Server      string
+	Verifier    []byte
+	ExpiresAt   time.Time
 }
 
 // IdempotencyRecord remembers the answer to a POST sent with an

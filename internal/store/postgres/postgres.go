@@ -69,6 +69,8 @@ const (
 
 var dialect = &sqlstore.Dialect{
 	Numbered:              true,
+	ForUpdate:             " FOR UPDATE",
+	ForShare:              " FOR SHARE",
 	IsUniqueViolation:     func(err error) bool { return sqlState(err) == uniqueViolation },
 	IsForeignKeyViolation: func(err error) bool { return sqlState(err) == foreignKeyViolation },
 }
@@ -103,7 +105,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	s := &Store{pool: pool}
-	s.Queries = sqlstore.New(dbAdapter{pool}, dbAdapter{pool}, dialect)
+	s.Queries = sqlstore.New(dbAdapter{pool}, dbAdapter{pool}, dialect, s.snapshot)
 	if err := s.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: connect to %s:%d/%s: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database, err)
@@ -141,8 +143,18 @@ func (s *Store) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
 	})
 }
 
-func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) (err error) {
-	tx, err := s.pool.Begin(ctx)
+// snapshot runs fn in a read-only REPEATABLE READ transaction: every
+// statement sees the database as of the first.
+func (s *Store) snapshot(ctx context.Context, fn func(sqlstore.DB) error) error {
+	return s.beginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error { return fn(dbAdapter{tx}) })
+}
+
+func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	return s.beginTx(ctx, pgx.TxOptions{}, fn)
+}
+
+func (s *Store) beginTx(ctx context.Context, opts pgx.TxOptions, fn func(tx pgx.Tx) error) (err error) {
+	tx, err := s.pool.BeginTx(ctx, opts)
 	if err != nil {
 		return err
 	}

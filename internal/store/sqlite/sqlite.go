@@ -72,7 +72,7 @@ func Open(path string) (*Store, error) {
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
 	s := &Store{write: write, read: read, path: path}
-	s.Queries = sqlstore.New(dbAdapter{read}, dbAdapter{write}, dialect)
+	s.Queries = sqlstore.New(dbAdapter{read}, dbAdapter{write}, dialect, s.snapshot)
 	if err := s.Ping(context.Background()); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -141,6 +141,17 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error)
 		return err
 	}
 	return tx.Commit()
+}
+
+// snapshot runs fn in a read transaction on the read pool: in WAL mode it
+// sees one state of the database however many statements it runs.
+func (s *Store) snapshot(ctx context.Context, fn func(sqlstore.DB) error) error {
+	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	return fn(dbAdapter{tx})
 }
 
 // Ping implements store.Store.

@@ -40,6 +40,9 @@ var ErrNoRows = errors.New("sqlstore: no rows")
 type Dialect struct {
 	// Numbered placeholders ($1, $2, ...) instead of "?".
 	Numbered bool
+	// ForUpdate and ForShare are the row-locking clauses ("" where the
+	// database serialises writers, as SQLite does).
+	ForUpdate, ForShare string
 	// IsUniqueViolation and IsForeignKeyViolation classify driver errors.
 	IsUniqueViolation     func(error) bool
 	IsForeignKeyViolation func(error) bool

@@ -64,18 +64,19 @@ func scanPost(row Row) (*herald.Post, error) {
 	return &p, nil
 }
 
-const targetCols = `t.id, t.post_id, t.social_profile_id, t.provider, t.state, t.attempts, t.error_code, t.error_message, t.remote_id, t.remote_url, t.published_at, t.updated_at, p.name, p.image, p.status`
+const targetCols = `t.id, t.post_id, t.social_profile_id, t.provider, t.state, t.attempts, t.error_code, t.error_message, t.remote_id, t.remote_url, t.published_at, t.updated_at, t.job_id, t.lease_until, t.next_attempt_at, p.name, p.image, p.status`
 
 func scanTarget(row Row) (*herald.PostTarget, error) {
 	var t herald.PostTarget
 	var prof herald.SocialProfile
 	var state string
 	var attempts, updated int64
-	var published *int64
+	var published, lease, next *int64
 	if err := row.Scan(&t.ID, &t.PostID, &t.SocialProfileID, &t.Provider, &state, &attempts, &t.ErrorCode, &t.ErrorMessage,
-		&t.RemoteID, &t.RemoteURL, &published, &updated, &prof.Name, &prof.Image, &prof.Status); err != nil {
+		&t.RemoteID, &t.RemoteURL, &published, &updated, &t.JobID, &lease, &next, &prof.Name, &prof.Image, &prof.Status); err != nil {
 		return nil, notFound("Post target", err)
 	}
+	t.LeaseUntil, t.NextAttemptAt = fromMSPtr(lease), fromMSPtr(next)
 	t.State = herald.TargetState(state)
 	t.Attempts = int(attempts)
 	t.PublishedAt = fromMSPtr(published)
@@ -102,17 +103,17 @@ func (q *Queries) CreatePost(ctx context.Context, p *herald.Post) error {
 
 // CreatePostTarget implements store.Querier.
 func (q *Queries) CreatePostTarget(ctx context.Context, t *herald.PostTarget) error {
-	_, err := q.exec(ctx, `INSERT INTO post_targets (id, post_id, social_profile_id, provider, state, attempts, error_code, error_message, remote_id, remote_url, published_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := q.exec(ctx, `INSERT INTO post_targets (id, post_id, social_profile_id, provider, state, attempts, error_code, error_message, remote_id, remote_url, published_at, updated_at, job_id, lease_until, next_attempt_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		t.ID, t.PostID, t.SocialProfileID, t.Provider, string(t.State), t.Attempts, t.ErrorCode, t.ErrorMessage, t.RemoteID, t.RemoteURL,
-		msPtr(t.PublishedAt), ms(t.UpdatedAt))
+		msPtr(t.PublishedAt), ms(t.UpdatedAt), t.JobID, msPtr(t.LeaseUntil), msPtr(t.NextAttemptAt))
 	return err
 }
 
 // UpdatePostTarget implements store.Querier.
 func (q *Queries) UpdatePostTarget(ctx context.Context, t *herald.PostTarget) error {
-	return q.execOne(ctx, "Post target", `UPDATE post_targets SET state = ?, attempts = ?, error_code = ?, error_message = ?, remote_id = ?, remote_url = ?, published_at = ?, updated_at = ? WHERE id = ?`,
-		string(t.State), t.Attempts, t.ErrorCode, t.ErrorMessage, t.RemoteID, t.RemoteURL, msPtr(t.PublishedAt), ms(t.UpdatedAt), t.ID)
+	return q.execOne(ctx, "Post target", `UPDATE post_targets SET state = ?, attempts = ?, error_code = ?, error_message = ?, remote_id = ?, remote_url = ?, published_at = ?, updated_at = ?, job_id = ?, lease_until = ?, next_attempt_at = ? WHERE id = ?`,
+		string(t.State), t.Attempts, t.ErrorCode, t.ErrorMessage, t.RemoteID, t.RemoteURL, msPtr(t.PublishedAt), ms(t.UpdatedAt), t.JobID, msPtr(t.LeaseUntil), msPtr(t.NextAttemptAt), t.ID)
 }
 
 // DeletePostTarget implements store.Querier.
@@ -121,12 +122,14 @@ func (q *Queries) DeletePostTarget(ctx context.Context, id string) error {
 }
 
 // FindPostByID implements store.Querier.
-func (q *Queries) FindPostByID(ctx context.Context, id string) (*herald.Post, error) {
-	p, err := scanPost(q.queryRow(ctx, `SELECT `+postCols+` FROM posts WHERE id = ?`, id))
+func (q *Queries) FindPostByID(ctx context.Context, id string) (p *herald.Post, err error) {
+	err = q.consistent(ctx, func(q *Queries) error {
+		if p, err = scanPost(q.queryRow(ctx, `SELECT `+postCols+` FROM posts WHERE id = ?`, id)); err != nil {
+			return err
+		}
+		return q.attachTargets(ctx, []*herald.Post{p})
+	})
 	if err != nil {
-		return nil, err
-	}
-	if err := q.attachTargets(ctx, []*herald.Post{p}); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -158,11 +161,15 @@ func (q *Queries) FindPosts(ctx context.Context, f herald.PostFilter) ([]*herald
 		s = `SELECT ` + postCols + ` FROM (` + strings.Join(parts, " UNION ALL ") + `) u ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`
 		args = append(args, f.Limit, f.Offset)
 	}
-	posts, err := collect(q, ctx, scanPost, s, args...)
+	var posts []*herald.Post
+	err := q.consistent(ctx, func(q *Queries) error {
+		var err error
+		if posts, err = collect(q, ctx, scanPost, s, args...); err != nil {
+			return err
+		}
+		return q.attachTargets(ctx, posts)
+	})
 	if err != nil {
-		return nil, err
-	}
-	if err := q.attachTargets(ctx, posts); err != nil {
 		return nil, err
 	}
 	return posts, nil

@@ -18,16 +18,29 @@ type Queries struct {
 	r, w  DB // reads and writes; the same handle inside a transaction
 	d     *Dialect
 	cache *sync.Map // query text → rebound text
+	// snapshot runs reads that take several statements in one read-only
+	// transaction, so that they see one state of the database (a post and
+	// its targets as one worker left them). Nil inside a transaction.
+	snapshot func(ctx context.Context, fn func(DB) error) error
 }
 
-// New returns the queries for reads on r and writes on w.
-func New(r, w DB, d *Dialect) *Queries {
-	return &Queries{r: r, w: w, d: d, cache: new(sync.Map)}
+// New returns the queries for reads on r and writes on w; snapshot runs a
+// function in a read-only transaction.
+func New(r, w DB, d *Dialect, snapshot func(ctx context.Context, fn func(DB) error) error) *Queries {
+	return &Queries{r: r, w: w, d: d, cache: new(sync.Map), snapshot: snapshot}
 }
 
 // WithTx returns the same queries running every statement on tx.
 func (q *Queries) WithTx(tx DB) *Queries {
 	return &Queries{r: tx, w: tx, d: q.d, cache: q.cache}
+}
+
+// consistent runs fn on queries that see one state of the database.
+func (q *Queries) consistent(ctx context.Context, fn func(q *Queries) error) error {
+	if q.snapshot == nil {
+		return fn(q)
+	}
+	return q.snapshot(ctx, func(db DB) error { return fn(q.WithTx(db)) })
 }
 
 var _ store.Querier = (*Queries)(nil)
@@ -385,22 +398,23 @@ func (q *Queries) DeleteExpiredSessions(ctx context.Context, now time.Time) (int
 
 // ---- social profiles
 
-const profileCols = `id, workspace_id, provider, name, image, external_id, credentials, status, status_message, created_at, updated_at`
+const profileCols = `id, workspace_id, provider, name, image, external_id, credentials, status, status_message, rate_limited_until, created_at, updated_at`
 
 func scanProfile(row Row) (*herald.SocialProfile, error) {
 	var p herald.SocialProfile
 	var created, updated int64
-	if err := row.Scan(&p.ID, &p.WorkspaceID, &p.Provider, &p.Name, &p.Image, &p.ExternalID, &p.Credentials, &p.Status, &p.StatusMessage, &created, &updated); err != nil {
+	var limited *int64
+	if err := row.Scan(&p.ID, &p.WorkspaceID, &p.Provider, &p.Name, &p.Image, &p.ExternalID, &p.Credentials, &p.Status, &p.StatusMessage, &limited, &created, &updated); err != nil {
 		return nil, notFound("Social profile", err)
 	}
-	p.CreatedAt, p.UpdatedAt = fromMS(created), fromMS(updated)
+	p.CreatedAt, p.UpdatedAt, p.RateLimitedUntil = fromMS(created), fromMS(updated), fromMSPtr(limited)
 	return &p, nil
 }
 
 // CreateSocialProfile implements store.Querier.
 func (q *Queries) CreateSocialProfile(ctx context.Context, p *herald.SocialProfile) error {
-	_, err := q.exec(ctx, `INSERT INTO social_profiles (`+profileCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		p.ID, p.WorkspaceID, p.Provider, p.Name, p.Image, p.ExternalID, p.Credentials, p.Status, p.StatusMessage, ms(p.CreatedAt), ms(p.UpdatedAt))
+	_, err := q.exec(ctx, `INSERT INTO social_profiles (`+profileCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, p.WorkspaceID, p.Provider, p.Name, p.Image, p.ExternalID, p.Credentials, p.Status, p.StatusMessage, msPtr(p.RateLimitedUntil), ms(p.CreatedAt), ms(p.UpdatedAt))
 	return err
 }
 
@@ -429,8 +443,8 @@ func (q *Queries) FindSocialProfiles(ctx context.Context, workspaceID string) ([
 
 // UpdateSocialProfile implements store.Querier.
 func (q *Queries) UpdateSocialProfile(ctx context.Context, p *herald.SocialProfile) error {
-	return q.execOne(ctx, "Social profile", `UPDATE social_profiles SET name = ?, image = ?, credentials = ?, status = ?, status_message = ?, updated_at = ? WHERE id = ?`,
-		p.Name, p.Image, p.Credentials, p.Status, p.StatusMessage, ms(p.UpdatedAt), p.ID)
+	return q.execOne(ctx, "Social profile", `UPDATE social_profiles SET name = ?, image = ?, credentials = ?, status = ?, status_message = ?, rate_limited_until = ?, updated_at = ? WHERE id = ?`,
+		p.Name, p.Image, p.Credentials, p.Status, p.StatusMessage, msPtr(p.RateLimitedUntil), ms(p.UpdatedAt), p.ID)
 }
 
 // DeleteSocialProfile implements store.Querier.

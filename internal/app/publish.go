@@ -1,0 +1,312 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/provider"
+	"github.com/heraldhq/herald/internal/secret"
+	"github.com/heraldhq/herald/internal/store"
+)
+
+// SetScheduler sets the job queue that publishes scheduled posts. The
+// composition root calls it once, before serving: the engine needs the app
+// and the app needs the engine.
+func (a *App) SetScheduler(s Scheduler) { a.sched = s }
+
+// SetProviders sets the networks Herald publishes to and the sealer that
+// encrypts their credentials at rest.
+func (a *App) SetProviders(reg *provider.Registry, sealer *secret.Sealer) {
+	a.providers, a.sealer = reg, sealer
+}
+
+// Provider returns the network named name.
+func (a *App) Provider(name string) (provider.Provider, error) {
+	if a.providers != nil {
+		if p, ok := a.providers.Get(name); ok {
+			return p, nil
+		}
+	}
+	return nil, herald.Errorf(herald.EUNAVAILABLE, "Publishing to %s is not available on this Herald.", name)
+}
+
+// credentialAD binds sealed credentials to their profile, so that a
+// ciphertext copied onto another row does not open.
+func credentialAD(profileID string) []byte { return []byte("social_profile:" + profileID) }
+
+// OpenAccount decrypts a profile's credentials into the account a provider
+// works with. Rotated credentials are sealed and saved at once.
+func (a *App) OpenAccount(ctx context.Context, p *herald.SocialProfile) (*provider.Account, error) {
+	if a.sealer == nil {
+		return nil, herald.Errorf(herald.EUNAVAILABLE, "No secret key is configured.")
+	}
+	creds, err := a.sealer.Open(p.Credentials, credentialAD(p.ID))
+	if err != nil {
+		return nil, fmt.Errorf("open the credentials of profile %s: %w", p.ID, err)
+	}
+	acct := &provider.Account{ExternalID: p.ExternalID, Name: p.Name, Image: p.Image, Credentials: creds}
+	acct.SaveCredentials = func(ctx context.Context, creds json.RawMessage) error {
+		sealed, err := a.sealer.Seal(creds, credentialAD(p.ID))
+		if err != nil {
+			return err
+		}
+		return a.store.InTx(context.WithoutCancel(ctx), func(tx store.Tx) error {
+			cur, err := tx.FindSocialProfileByID(ctx, p.ID)
+			if err != nil {
+				return err
+			}
+			cur.Credentials, cur.UpdatedAt = sealed, a.Now()
+			p.Credentials = sealed
+			return tx.UpdateSocialProfile(ctx, cur)
+		})
+	}
+	return acct, nil
+}
+
+// ConnectProfile connects a social profile with credentials the user pastes
+// (an access token, an app password, a webhook URL, a bot token). The
+// provider checks them against the network first: a wrong one is a 400
+// with the network's reason.
+func (a *App) ConnectProfile(ctx context.Context, workspaceID string, body json.RawMessage) (*herald.SocialProfile, error) {
+	if _, err := a.manager(ctx, a.store, workspaceID, "connect social profiles"); err != nil {
+		return nil, err
+	}
+	var head struct {
+		Provider string `json:"provider"`
+	}
+	if err := json.Unmarshal(body, &head); err != nil || head.Provider == "" {
+		return nil, herald.Errorf(herald.EINVALID, "provider: is required (%s)", strings.Join(a.credentialNetworks(), ", "))
+	}
+	name := herald.NormalizeProvider(head.Provider)
+	prov, err := a.Provider(name)
+	if err != nil {
+		return nil, herald.Errorf(herald.EINVALID, "provider: %q cannot be connected with credentials; use one of %s", head.Provider, strings.Join(a.credentialNetworks(), ", "))
+	}
+	if a.sealer == nil {
+		return nil, herald.Errorf(herald.EUNAVAILABLE, "No secret key is configured.")
+	}
+	acct, err := prov.Connect(ctx, body)
+	if err != nil {
+		return nil, connectError(name, err)
+	}
+	return a.saveProfile(ctx, workspaceID, name, acct)
+}
+
+// saveProfile stores a connected account; connecting the same account again
+// refreshes its credentials.
+func (a *App) saveProfile(ctx context.Context, workspaceID, name string, acct *provider.Account) (*herald.SocialProfile, error) {
+	now := a.Now()
+	p := &herald.SocialProfile{ID: herald.NewID(), WorkspaceID: workspaceID, Provider: name, Name: acct.Name, Image: acct.Image,
+		ExternalID: acct.ExternalID, Status: herald.ProfileConnected, CreatedAt: now, UpdatedAt: now}
+	if p.Name == "" {
+		p.Name = acct.ExternalID
+	}
+	err := a.store.InTx(ctx, func(tx store.Tx) error {
+		existing, err := tx.FindSocialProfiles(ctx, workspaceID)
+		if err != nil {
+			return err
+		}
+		for _, e := range existing {
+			if e.Provider == name && e.ExternalID == acct.ExternalID {
+				p = e
+				p.Name, p.Image, p.Status, p.StatusMessage, p.UpdatedAt = acct.Name, acct.Image, herald.ProfileConnected, "", now
+				if p.Name == "" {
+					p.Name = acct.ExternalID
+				}
+				if p.Credentials, err = a.sealer.Seal(acct.Credentials, credentialAD(p.ID)); err != nil {
+					return err
+				}
+				return tx.UpdateSocialProfile(ctx, p)
+			}
+		}
+		if p.Credentials, err = a.sealer.Seal(acct.Credentials, credentialAD(p.ID)); err != nil {
+			return err
+		}
+		return tx.CreateSocialProfile(ctx, p)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func (a *App) credentialNetworks() []string {
+	var out []string
+	for _, n := range credentialProviders {
+		if _, err := a.Provider(n); err == nil {
+			out = append(out, n)
+		}
+	}
+	if _, err := a.Provider(herald.ProviderMastodon); err == nil {
+		out = append(out, herald.ProviderMastodon)
+	}
+	return out
+}
+
+// connectError turns a provider's refusal into a 400 with the network's
+// reason.
+func connectError(network string, err error) error {
+	var pe *provider.Error
+	var he *herald.Error
+	switch {
+	case errors.As(err, &he):
+		return err
+	case errors.As(err, &pe):
+		msg := pe.Message
+		if msg == "" && pe.Err != nil {
+			msg = pe.Err.Error()
+		}
+		if msg == "" {
+			msg = pe.Kind.String()
+		}
+		return &herald.Error{Code: herald.EINVALID, Message: fmt.Sprintf("%s refused the credentials: %s", displayName(network), msg), Err: err}
+	}
+	return &herald.Error{Code: herald.EINVALID, Message: fmt.Sprintf("Could not connect to %s: %v", displayName(network), err), Err: err}
+}
+
+// DeleteProfile disconnects a social profile. A profile that scheduled
+// posts still target cannot be deleted until they no longer do.
+func (a *App) DeleteProfile(ctx context.Context, workspaceID, id string) error {
+	return a.store.InTx(ctx, func(tx store.Tx) error {
+		if _, err := a.manager(ctx, tx, workspaceID, "disconnect social profiles"); err != nil {
+			return err
+		}
+		p, err := inWorkspace(tx.FindSocialProfileByID, ctx, workspaceID, id, "Social profile", func(p *herald.SocialProfile) string { return p.WorkspaceID })
+		if err != nil {
+			return err
+		}
+		posts, err := tx.FindPosts(ctx, herald.PostFilter{WorkspaceID: workspaceID, Statuses: []herald.PostStatus{herald.StatusScheduled}, Limit: 1000})
+		if err != nil {
+			return err
+		}
+		n := 0
+		for _, post := range posts {
+			for _, t := range post.Targets {
+				if t.SocialProfileID == id && (t.State == herald.TargetScheduled || t.State.Busy()) {
+					n++
+				}
+			}
+		}
+		if n > 0 {
+			return herald.Errorf(herald.ECONFLICT, "%d scheduled post(s) still target the %s profile %q; delete them or remove the profile from them first.", n, p.Provider, p.Name)
+		}
+		return tx.DeleteSocialProfile(ctx, id)
+	})
+}
+
+// PublishNow publishes a draft or scheduled post at once.
+func (a *App) PublishNow(ctx context.Context, workspaceID, id string) (*herald.Post, error) {
+	var p *herald.Post
+	err := a.changePost(ctx, workspaceID, id, "publish posts", func(tx store.Tx, post *herald.Post) error {
+		p = post
+		if err := changeable(p, "published again"); err != nil {
+			return err
+		}
+		if len(p.Targets) == 0 {
+			return herald.Errorf(herald.EINVALID, "socialProfileIds: the post has no social profile to publish to")
+		}
+		now := a.Now()
+		p.ScheduledAt = &now
+		p.Status = herald.StatusScheduled
+		return a.resetTargets(ctx, tx, p, func(*herald.PostTarget) bool { return true })
+	})
+	return p, err
+}
+
+// RetryPost publishes again the targets of a post that failed or whose
+// outcome is unknown. For unknown ones the caller must confirm: the post may
+// already be on the network.
+func (a *App) RetryPost(ctx context.Context, workspaceID, id string, confirm bool) (*herald.Post, error) {
+	var p *herald.Post
+	err := a.changePost(ctx, workspaceID, id, "retry posts", func(tx store.Tx, post *herald.Post) error {
+		p = post
+		var unknown []string
+		retry := 0
+		for _, t := range p.Targets {
+			switch {
+			case t.State.Busy():
+				return herald.Errorf(herald.ECONFLICT, "Post %q is being published to %s right now; try again when it is done.", p.ID, t.Provider)
+			case t.State == herald.TargetNeedsAttention:
+				unknown = append(unknown, describeTarget(t))
+				retry++
+			case t.State == herald.TargetFailed:
+				retry++
+			}
+		}
+		if retry == 0 {
+			return herald.Errorf(herald.ECONFLICT, "Post %q has no failed target to retry.", p.ID)
+		}
+		if len(unknown) > 0 && !confirm {
+			return herald.Errorf(herald.ECONFLICT, "Herald cannot tell whether post %q was published to %s. Check the account first; to publish it again anyway, send {\"confirm\": true}.", p.ID, strings.Join(unknown, ", "))
+		}
+		now := a.Now()
+		p.ScheduledAt = &now
+		p.Status = herald.StatusScheduled
+		return a.resetTargets(ctx, tx, p, func(t *herald.PostTarget) bool {
+			return t.State == herald.TargetFailed || t.State == herald.TargetNeedsAttention
+		})
+	})
+	return p, err
+}
+
+// changePost runs fn on a post locked for change, for a writer of its
+// workspace, in one transaction.
+func (a *App) changePost(ctx context.Context, workspaceID, id, action string, fn func(tx store.Tx, p *herald.Post) error) error {
+	return a.store.InTx(ctx, func(tx store.Tx) error {
+		if herald.ValidID(id) {
+			if err := tx.LockPost(ctx, id); err != nil && herald.ErrorCode(err) != herald.ENOTFOUND {
+				return err
+			}
+		}
+		p, m, err := a.findPost(ctx, tx, workspaceID, id)
+		if err != nil {
+			return err
+		}
+		if !m.Role.CanWrite() {
+			return herald.Errorf(herald.EFORBIDDEN, "Your role in this workspace (%s) cannot %s.", m.Role, action)
+		}
+		return fn(tx, p)
+	})
+}
+
+// resetTargets puts the chosen targets back to scheduled and requeues the
+// post's publication under a new version.
+func (a *App) resetTargets(ctx context.Context, tx store.Tx, p *herald.Post, which func(*herald.PostTarget) bool) error {
+	now := a.Now()
+	for _, t := range p.Targets {
+		if !which(t) {
+			continue
+		}
+		if t.Profile != nil && t.Profile.Status != herald.ProfileConnected {
+			return herald.Errorf(herald.EINVALID, "socialProfileIds: the %s profile %q must be reconnected first", t.Provider, t.Profile.Name)
+		}
+		t.State, t.ErrorCode, t.ErrorMessage, t.LeaseUntil, t.NextAttemptAt, t.UpdatedAt = herald.TargetScheduled, "", "", nil, nil, now
+		if err := tx.UpdatePostTarget(ctx, t); err != nil {
+			return err
+		}
+	}
+	p.UpdatedAt = now
+	return a.requeue(ctx, tx, p, true)
+}
+
+// requeue cancels the post's queued jobs, bumps its version and queues its
+// scheduled targets again, all in tx.
+func (a *App) requeue(ctx context.Context, tx store.Tx, p *herald.Post, wasQueued bool) error {
+	if a.sched != nil && wasQueued {
+		if err := a.sched.Unschedule(ctx, tx, p); err != nil {
+			return err
+		}
+	}
+	p.Version++
+	if err := tx.UpdatePost(ctx, p); err != nil {
+		return err
+	}
+	if a.sched != nil && p.Status == herald.StatusScheduled {
+		return a.sched.Schedule(ctx, tx, p)
+	}
+	return nil
+}

@@ -1,0 +1,153 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/app"
+	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/media"
+	"github.com/heraldhq/herald/internal/provider"
+	"github.com/heraldhq/herald/internal/provider/bluesky"
+	"github.com/heraldhq/herald/internal/provider/discord"
+	"github.com/heraldhq/herald/internal/provider/feed"
+	"github.com/heraldhq/herald/internal/provider/mastodon"
+	"github.com/heraldhq/herald/internal/provider/slack"
+	"github.com/heraldhq/herald/internal/provider/telegram"
+	"github.com/heraldhq/herald/internal/publish"
+	"github.com/heraldhq/herald/internal/secret"
+)
+
+// engine is the publishing engine whatever its database.
+type engine interface {
+	Start(ctx context.Context) error
+	Stop(ctx context.Context) error
+	Alive(ctx context.Context) error
+}
+
+// keyFile is where the credentials key lives when HERALD_SECRET_KEY is not
+// set; retired keys (after a rotation) are kept beside it to open what was
+// sealed before.
+func keyFile(cfg *config.Config) string { return filepath.Join(cfg.DataDir, "secret.key") }
+
+func retiredKeyFile(cfg *config.Config) string { return keyFile(cfg) + ".retired" }
+
+// loadSealer returns the sealer of the configured keys: HERALD_SECRET_KEY
+// (comma-separated, the first seals) or the key file, plus retired keys.
+func loadSealer(cfg *config.Config) (*secret.Sealer, error) {
+	var keys []secret.Key
+	if cfg.SecretKey != "" {
+		for i, s := range strings.Split(cfg.SecretKey, ",") {
+			k, err := secret.ParseKey(s)
+			if err != nil {
+				return nil, fmt.Errorf("secret-key (key %d): %w", i+1, err)
+			}
+			keys = append(keys, k)
+		}
+	} else {
+		k, err := secret.LoadOrCreateKeyFile(keyFile(cfg))
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, k)
+	}
+	retired, err := readRetiredKeys(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return secret.New(append(keys, retired...)...)
+}
+
+func readRetiredKeys(cfg *config.Config) ([]secret.Key, error) {
+	b, err := os.ReadFile(retiredKeyFile(cfg))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	var keys []secret.Key
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		k, err := secret.ParseKey(line)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", retiredKeyFile(cfg), err)
+		}
+		keys = append(keys, k)
+	}
+	return keys, nil
+}
+
+// newRegistry builds the networks Herald publishes to. Every request to a
+// server a user named goes through the address policy.
+func newRegistry(cfg *config.Config, now func() time.Time) *provider.Registry {
+	client := media.NewSafeHTTPClient(media.ClientConfig{
+		Policy:  media.AddressPolicy{AllowPrivateNetworks: cfg.AllowPrivateNetworks},
+		Timeout: cfg.PublishTimeout,
+	})
+	return provider.NewRegistry(
+		mastodon.New(mastodon.Config{Now: now}, client),
+		bluesky.New(bluesky.Config{PLCURL: cfg.BlueskyPLCURL, AppURL: cfg.BlueskyAppURL, Now: now}, client),
+		discord.New(discord.Config{APIBase: cfg.DiscordAPIURL, Now: now}, client),
+		slack.New(slack.Config{WebhookBase: cfg.SlackWebhookURL, Now: now}, client),
+		telegram.New(telegram.Config{APIBase: cfg.TelegramAPIURL, Now: now}, client),
+		feed.New(feed.Config{ItemURL: func(key string) string { return cfg.PublicURL + "/feeds/items/" + key }, Now: now}),
+	)
+}
+
+// newEngine builds the publishing engine on the store's database, applies
+// River's migrations and plugs the engine into the app.
+func newEngine(ctx context.Context, db *database, a *app.App, cfg *config.Config, log *slog.Logger, now func() time.Time) (engine, error) {
+	pcfg := publish.Config{Workers: cfg.Workers, AttemptTimeout: cfg.PublishTimeout}
+	var e engine
+	switch {
+	case db.sqlite != nil:
+		driver := riversqlite.New(db.sqlite.DB())
+		if err := publish.Migrate(ctx, driver, log); err != nil {
+			return nil, fmt.Errorf("migrate the job queue: %w", err)
+		}
+		eng, err := publish.New(driver, db, publishApp{a}, pcfg, log, now)
+		if err != nil {
+			return nil, err
+		}
+		a.SetScheduler(eng)
+		e = eng
+	case db.postgres != nil:
+		driver := riverpgxv5.New(db.postgres.Pool())
+		if err := publish.Migrate(ctx, driver, log); err != nil {
+			return nil, fmt.Errorf("migrate the job queue: %w", err)
+		}
+		eng, err := publish.New(driver, db, publishApp{a}, pcfg, log, now)
+		if err != nil {
+			return nil, err
+		}
+		a.SetScheduler(eng)
+		e = eng
+	default:
+		return nil, errors.New("no database")
+	}
+	return e, nil
+}
+
+// publishApp gives the engine the app, with the media of a target taken from
+// the post's media list until the media component stores files.
+type publishApp struct{ *app.App }
+
+func (p publishApp) TargetMedia(ctx context.Context, post *herald.Post, t *herald.PostTarget) ([]provider.Media, error) {
+	out := make([]provider.Media, 0, len(post.Media))
+	for _, m := range post.Media {
+		out = append(out, provider.Media{Kind: m.Kind, MIME: m.MIME, AltText: m.AltText, URL: m.URL})
+	}
+	return out, nil
+}

@@ -1,0 +1,281 @@
+// Package publish is Herald's publishing engine: durable jobs on River (the
+// same code on SQLite and PostgreSQL) that send each target of a post group
+// to its network at its time, record the outcome, and never publish a
+// target twice.
+//
+// A target's publication is a River job inserted in the same transaction
+// as the post (app.Scheduler). The worker claims the target under a lease
+// (scheduled → publishing) before it calls the network and records the
+// result after; a worker that finds a target still "publishing" after the
+// lease knows an attempt ended without recording its outcome (a crash, a
+// lost connection) and reconciles with the network before anything else.
+// Every class of failure is handled here, once: transient (retry with
+// backoff and jitter), rate limited (wait per account), token expired
+// (refresh once), rejected (fail with the network's reason), unauthorized
+// (fail and ask for a reconnection), outcome unknown (reconcile, else
+// needs_attention).
+package publish
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/provider"
+	"github.com/heraldhq/herald/internal/store"
+)
+
+// Config tunes the engine.
+type Config struct {
+	// NodeID names this process among the nodes sharing the database.
+	NodeID string
+	// Workers is how many targets this node publishes at once.
+	Workers int
+	// PollInterval is how often the queue is polled for due jobs: the bound
+	// on the lag between a post's time and its publication.
+	PollInterval time.Duration
+	// AttemptTimeout bounds one attempt at a network (its lease). After it,
+	// an unfinished attempt is known to be over and is reconciled.
+	AttemptTimeout time.Duration
+	// MaxAttempts bounds retries of transient failures per target.
+	MaxAttempts int
+	// HeartbeatInterval is how often this node records that its workers live.
+	HeartbeatInterval time.Duration
+	// Clock, when set, replaces the database's clock in the job queue, so
+	// that tests can move time (a daylight-saving change, a lease running
+	// out). Production leaves it nil: nodes then agree on the database's time.
+	Clock rivertype.TimeGenerator
+}
+
+func (c *Config) defaults() {
+	if c.NodeID == "" {
+		c.NodeID = herald.NewID()
+	}
+	if c.Workers <= 0 {
+		c.Workers = 50
+	}
+	if c.PollInterval <= 0 {
+		c.PollInterval = 200 * time.Millisecond
+	}
+	if c.AttemptTimeout <= 0 {
+		c.AttemptTimeout = 2 * time.Minute
+	}
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = 8
+	}
+	if c.HeartbeatInterval <= 0 {
+		c.HeartbeatInterval = 5 * time.Second
+	}
+}
+
+// App is what the engine needs of the application layer.
+type App interface {
+	// Provider returns the network of that name.
+	Provider(name string) (provider.Provider, error)
+	// OpenAccount decrypts a profile's credentials.
+	OpenAccount(ctx context.Context, p *herald.SocialProfile) (*provider.Account, error)
+	// TargetMedia returns the files to publish to one target.
+	TargetMedia(ctx context.Context, p *herald.Post, t *herald.PostTarget) ([]provider.Media, error)
+}
+
+// Engine runs the publishing jobs. TTx is the driver's transaction type
+// (*sql.Tx for SQLite, pgx.Tx for PostgreSQL).
+type Engine[TTx any] struct {
+	client *river.Client[TTx]
+	driver riverdriver.Driver[TTx]
+	store  store.Store
+	cfg    Config
+	log    *slog.Logger
+	now    func() time.Time
+
+	started time.Time
+	stop    context.CancelFunc
+	done    chan struct{}
+}
+
+// PublishArgs is one target's publish job.
+type PublishArgs struct {
+	TargetID string `json:"target_id"`
+	PostID   string `json:"post_id"`
+	Version  int    `json:"version"`
+}
+
+// Kind implements river.JobArgs.
+func (PublishArgs) Kind() string { return "herald_publish" }
+
+// InsertOpts implements river.JobArgsWithInsertOpts: one job per target and
+// post version, however often it is inserted.
+func (PublishArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}, MaxAttempts: 25}
+}
+
+// New builds the engine on a River driver and the store it shares a
+// database with.
+func New[TTx any](driver riverdriver.Driver[TTx], s store.Store, app App, cfg Config, log *slog.Logger, now func() time.Time) (*Engine[TTx], error) {
+	cfg.defaults()
+	e := &Engine[TTx]{driver: driver, store: s, cfg: cfg, log: log, now: now}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &worker{store: s, app: app, cfg: cfg, log: log, now: now})
+	client, err := river.NewClient(driver, &river.Config{
+		ID:                   cfg.NodeID,
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		Workers:              workers,
+		FetchPollInterval:    cfg.PollInterval,
+		FetchCooldown:        min(cfg.PollInterval, 50*time.Millisecond),
+		JobTimeout:           cfg.AttemptTimeout + 30*time.Second,
+		RescueStuckJobsAfter: cfg.AttemptTimeout + time.Minute,
+		Logger:               log.With("component", "river"),
+		MaxAttempts:          25,
+		Test:                 river.TestConfig{Time: cfg.Clock},
+	})
+	if err != nil {
+		return nil, err
+	}
+	e.client = client
+	return e, nil
+}
+
+// Migrate applies River's own migrations.
+func Migrate[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], log *slog.Logger) error {
+	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: log.With("component", "river")})
+	if err != nil {
+		return err
+	}
+	_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	return err
+}
+
+// Start starts the workers and the heartbeat.
+func (e *Engine[TTx]) Start(ctx context.Context) error {
+	e.started = e.now()
+	if err := e.store.HeartbeatWorkerNode(ctx, e.cfg.NodeID, e.started, e.started); err != nil {
+		return err
+	}
+	if err := e.client.Start(context.WithoutCancel(ctx)); err != nil {
+		return err
+	}
+	hctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	e.stop, e.done = cancel, make(chan struct{})
+	go e.heartbeat(hctx)
+	return nil
+}
+
+func (e *Engine[TTx]) heartbeat(ctx context.Context) {
+	defer close(e.done)
+	t := time.NewTicker(e.cfg.HeartbeatInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		now := e.now()
+		if err := e.store.HeartbeatWorkerNode(ctx, e.cfg.NodeID, e.started, now); err != nil && ctx.Err() == nil {
+			e.log.Warn("worker heartbeat", "error", err)
+		}
+		// Forget nodes that have been gone a long time.
+		if err := e.store.DeleteWorkerNodesBefore(ctx, now.Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
+			e.log.Warn("forget old worker nodes", "error", err)
+		}
+	}
+}
+
+// Stop stops fetching jobs, lets the jobs in flight finish (and record their
+// outcome) within ctx, and stops the heartbeat.
+func (e *Engine[TTx]) Stop(ctx context.Context) error {
+	err := e.client.Stop(ctx)
+	if e.stop != nil {
+		e.stop()
+		<-e.done
+	}
+	if derr := e.store.DeleteWorkerNode(context.WithoutCancel(ctx), e.cfg.NodeID); derr != nil {
+		err = errors.Join(err, derr)
+	}
+	return err
+}
+
+// Alive reports an error when no node's workers have sent a heartbeat
+// recently: scheduled posts would wait silently.
+func (e *Engine[TTx]) Alive(ctx context.Context) error {
+	n, err := e.store.CountLiveWorkerNodes(ctx, e.now().Add(-3*e.cfg.HeartbeatInterval))
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return errors.New("no publishing worker is alive")
+	}
+	select {
+	case <-e.client.Stopped():
+		return errors.New("this node's publishing workers have stopped")
+	default:
+	}
+	return nil
+}
+
+// Schedule implements app.Scheduler: it queues the scheduled targets of p
+// in tx and records their job ids.
+func (e *Engine[TTx]) Schedule(ctx context.Context, tx store.Tx, p *herald.Post) error {
+	if p.ScheduledAt == nil {
+		return nil
+	}
+	var params []river.InsertManyParams
+	var targets []*herald.PostTarget
+	for _, t := range p.Targets {
+		if t.State != herald.TargetScheduled {
+			continue
+		}
+		params = append(params, river.InsertManyParams{
+			Args:       PublishArgs{TargetID: t.ID, PostID: p.ID, Version: p.Version},
+			InsertOpts: &river.InsertOpts{ScheduledAt: *p.ScheduledAt},
+		})
+		targets = append(targets, t)
+	}
+	if len(params) == 0 {
+		return nil
+	}
+	driverTx, ok := tx.Driver().(TTx)
+	if !ok {
+		return fmt.Errorf("publish: the store's transaction is a %T, not the job queue's", tx.Driver())
+	}
+	res, err := e.client.InsertManyTx(ctx, driverTx, params)
+	if err != nil {
+		return fmt.Errorf("queue publication: %w", err)
+	}
+	for i, r := range res {
+		id := r.Job.ID
+		targets[i].JobID = &id
+		if err := tx.UpdatePostTarget(ctx, targets[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Unschedule implements app.Scheduler: it cancels the queued jobs of p's
+// targets in tx. Jobs that already ran are left alone; a job that runs
+// despite this finds the post's version changed and does nothing.
+func (e *Engine[TTx]) Unschedule(ctx context.Context, tx store.Tx, p *herald.Post) error {
+	driverTx, ok := tx.Driver().(TTx)
+	if !ok {
+		return fmt.Errorf("publish: the store's transaction is a %T, not the job queue's", tx.Driver())
+	}
+	for _, t := range p.Targets {
+		if t.JobID == nil || t.State.Busy() {
+			continue
+		}
+		if _, err := e.client.JobCancelTx(ctx, driverTx, *t.JobID); err != nil && !errors.Is(err, river.ErrNotFound) {
+			return fmt.Errorf("cancel the queued publication: %w", err)
+		}
+		t.JobID = nil
+	}
+	return nil
+}

@@ -1,0 +1,372 @@
+package publish
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/provider"
+	"github.com/heraldhq/herald/internal/store"
+)
+
+// worker publishes one target per job.
+type worker struct {
+	river.WorkerDefaults[PublishArgs]
+	store store.Store
+	app   App
+	cfg   Config
+	log   *slog.Logger
+	now   func() time.Time
+}
+
+// outcome is what an attempt ended with, to be recorded on the target.
+type outcome struct {
+	state     herald.TargetState
+	published *provider.Published
+	code, msg string
+	retryAt   time.Time // for a target put back to scheduled
+	reconnect string    // set: the profile needs a reconnection, for this reason
+	limitedTo time.Time // set: the account is rate limited until then
+}
+
+// Work implements river.Worker.
+func (w *worker) Work(ctx context.Context, job *river.Job[PublishArgs]) error {
+	a := job.Args
+	now := w.now().UTC()
+	p, err := w.store.FindPostByID(ctx, a.PostID)
+	if herald.ErrorCode(err) == herald.ENOTFOUND {
+		return nil // deleted: nothing to publish
+	} else if err != nil {
+		return err
+	}
+	if p.Version != a.Version || p.ScheduledAt == nil {
+		return nil // changed since this job was queued; a newer job carries it
+	}
+	t := findTarget(p, a.TargetID)
+	if t == nil {
+		return nil
+	}
+	prof, err := w.store.FindSocialProfileByID(ctx, t.SocialProfileID)
+	if err != nil {
+		return err
+	}
+	log := w.log.With("post_id", p.ID, "target_id", t.ID, "provider", t.Provider)
+
+	switch t.State {
+	case herald.TargetScheduled:
+		if wait := p.ScheduledAt.Sub(now); wait > time.Second {
+			return river.JobSnooze(wait) // queued early (should not happen): wait for the time
+		}
+		if prof.RateLimitedUntil != nil && now.Before(*prof.RateLimitedUntil) {
+			return w.defer_(ctx, p, t, *prof.RateLimitedUntil, "rate_limited",
+				fmt.Sprintf("Waiting for %s's rate limit on this account, which resets at %s.", t.Provider, herald.FormatTime(*prof.RateLimitedUntil)))
+		}
+		if until, reason := w.quota(ctx, prof, now); !until.IsZero() {
+			return w.defer_(ctx, p, t, until, "posting_limit", reason)
+		}
+		lease := now.Add(w.cfg.AttemptTimeout)
+		ok, err := w.store.ClaimPostTarget(ctx, t.ID, p.Version, lease, now)
+		if err != nil || !ok {
+			return err // not ours: changed, deleted, or claimed by another worker
+		}
+		t.LeaseUntil = &lease
+		return w.attempt(ctx, log, p, t, prof, false)
+
+	case herald.TargetPublishing, herald.TargetProcessing:
+		// An attempt started and did not record its outcome.
+		if t.LeaseUntil != nil && now.Before(*t.LeaseUntil) {
+			return river.JobSnooze(t.LeaseUntil.Sub(now) + time.Second)
+		}
+		lease := now.Add(w.cfg.AttemptTimeout)
+		ok, err := w.store.RenewPostTargetLease(ctx, t.ID, t.LeaseUntil, lease, now)
+		if err != nil || !ok {
+			return err
+		}
+		t.LeaseUntil = &lease
+		log.Warn("reconciling an attempt that ended without recording its outcome")
+		return w.attempt(ctx, log, p, t, prof, true)
+	}
+	return nil // published, failed, needs attention or draft: nothing to do
+}
+
+func findTarget(p *herald.Post, id string) *herald.PostTarget {
+	for _, t := range p.Targets {
+		if t.ID == id {
+			return t
+		}
+	}
+	return nil
+}
+
+// quota returns when a per-account posting quota from the rule table frees
+// a slot, if it is full now.
+func (w *worker) quota(ctx context.Context, prof *herald.SocialProfile, now time.Time) (time.Time, string) {
+	r, ok := provider.DefaultRules(prof.Provider)
+	if !ok || r.PostsPerWindow <= 0 || r.Window <= 0 {
+		return time.Time{}, ""
+	}
+	n, err := w.store.CountPublishedSince(ctx, prof.ID, now.Add(-r.Window))
+	if err != nil || n < r.PostsPerWindow {
+		return time.Time{}, ""
+	}
+	until := now.Add(r.Window / time.Duration(r.PostsPerWindow))
+	return until, fmt.Sprintf("This account reached %s's limit of %d posts per %s; Herald publishes the rest as the limit allows, next at %s.",
+		prof.Provider, r.PostsPerWindow, r.Window, herald.FormatTime(until))
+}
+
+// defer_ records why a target waits and snoozes its job until then.
+func (w *worker) defer_(ctx context.Context, p *herald.Post, t *herald.PostTarget, until time.Time, code, msg string) error {
+	err := w.store.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.LockPost(ctx, p.ID); err != nil {
+			return err
+		}
+		cur, err := tx.FindPostByID(ctx, p.ID)
+		if err != nil {
+			return err
+		}
+		ct := findTarget(cur, t.ID)
+		if cur.Version != p.Version || ct == nil || ct.State != herald.TargetScheduled {
+			return nil
+		}
+		ct.ErrorCode, ct.ErrorMessage, ct.NextAttemptAt, ct.UpdatedAt = code, msg, &until, w.now().UTC()
+		return tx.UpdatePostTarget(ctx, ct)
+	})
+	if err != nil {
+		return err
+	}
+	return river.JobSnooze(max(time.Second, until.Sub(w.now())))
+}
+
+// attempt publishes (or, after an unrecorded attempt, first reconciles)
+// and records the outcome.
+func (w *worker) attempt(ctx context.Context, log *slog.Logger, p *herald.Post, t *herald.PostTarget, prof *herald.SocialProfile, reconcile bool) error {
+	o, err := w.run(ctx, log, p, t, prof, reconcile)
+	if err != nil {
+		// Herald's own failure (database, decryption): the attempt did not
+		// reach the network. Release the lease so the retry starts afresh.
+		log.Error("publish attempt failed before reaching the network", "error", err)
+		o = outcome{state: herald.TargetScheduled, code: "internal", msg: "Herald could not prepare the post: " + err.Error(), retryAt: w.backoff(t.Attempts)}
+		if reconcile {
+			o.state = herald.TargetPublishing // still unknown: reconcile again
+		}
+	}
+	return w.record(ctx, log, p, t, prof, o)
+}
+
+func (w *worker) run(ctx context.Context, log *slog.Logger, p *herald.Post, t *herald.PostTarget, prof *herald.SocialProfile, reconcile bool) (outcome, error) {
+	prov, err := w.app.Provider(t.Provider)
+	if err != nil {
+		return outcome{state: herald.TargetFailed, code: "unsupported", msg: herald.ErrorMessage(err)}, nil
+	}
+	acct, err := w.app.OpenAccount(ctx, prof)
+	if err != nil {
+		return outcome{}, err
+	}
+	media, err := w.app.TargetMedia(ctx, p, t)
+	if err != nil {
+		return outcome{}, err
+	}
+	req := &provider.PublishRequest{Key: t.ID, Text: p.Caption, Media: media, ScheduledAt: *p.ScheduledAt}
+	// The attempt must end within its lease. Publishing gets two thirds of
+	// it; the last third is kept for looking the post up when the answer
+	// to publishing is lost.
+	actx, cancel := context.WithDeadline(ctx, t.LeaseUntil.Add(-w.cfg.AttemptTimeout/3))
+	defer cancel()
+	fctx, fcancel := context.WithDeadline(ctx, t.LeaseUntil.Add(-time.Second))
+	defer fcancel()
+
+	if reconcile {
+		res, err := prov.Find(fctx, acct, req)
+		switch {
+		case err == nil:
+			log.Info("reconciled: the post is on the network")
+			return outcome{state: herald.TargetPublished, published: res}, nil
+		case errors.Is(err, provider.ErrNotPublished):
+			log.Info("reconciled: the post is not on the network; publishing")
+		case errors.Is(err, provider.ErrCannotTell):
+			return outcome{state: herald.TargetNeedsAttention, code: "outcome_unknown",
+				msg: fmt.Sprintf("Herald was interrupted while publishing to %s and %s offers no way to check whether the post went out. Check the account; if it is not there, retry with confirmation.", t.Provider, t.Provider)}, nil
+		default:
+			// The lookup itself failed: try again later, still unknown.
+			return outcome{state: herald.TargetPublishing, code: codeOf(err), msg: "Checking whether an interrupted attempt published the post failed: " + messageOf(err), retryAt: w.backoff(t.Attempts)}, nil
+		}
+	}
+
+	res, err := prov.Publish(actx, acct, req)
+	if err == nil {
+		return outcome{state: herald.TargetPublished, published: res}, nil
+	}
+	kind := provider.KindOf(err)
+	if kind == provider.KindTokenExpired {
+		if r, ok := prov.(provider.Refresher); ok {
+			if rerr := r.Refresh(actx, acct); rerr == nil {
+				res, err = prov.Publish(actx, acct, req)
+				if err == nil {
+					return outcome{state: herald.TargetPublished, published: res}, nil
+				}
+				kind = provider.KindOf(err)
+			} else {
+				err, kind = rerr, provider.KindOf(rerr)
+				if kind == provider.KindTokenExpired || kind == provider.KindRejected {
+					kind = provider.KindUnauthorized
+				}
+			}
+		} else {
+			kind = provider.KindUnauthorized
+		}
+	}
+	log.Info("publish attempt failed", "kind", kind.String(), "error", err)
+	code, msg := codeOf(err), messageOf(err)
+	switch kind {
+	case provider.KindTransient, provider.KindTokenExpired:
+		return w.retry(t, code, msg), nil
+	case provider.KindRateLimited:
+		until := rateLimitEnd(err, w.now())
+		return outcome{state: herald.TargetScheduled, code: code, limitedTo: until, retryAt: until,
+			msg: fmt.Sprintf("%s rate limited this account (%s); Herald publishes at %s.", t.Provider, msg, herald.FormatTime(until))}, nil
+	case provider.KindRejected:
+		return outcome{state: herald.TargetFailed, code: code, msg: msg}, nil
+	case provider.KindUnauthorized:
+		return outcome{state: herald.TargetFailed, code: code, msg: msg,
+			reconnect: fmt.Sprintf("%s refused the connection: %s. Reconnect the account.", t.Provider, msg)}, nil
+	}
+	// The request may have reached the network: look before anything else.
+	found, ferr := prov.Find(fctx, acct, req)
+	switch {
+	case ferr == nil:
+		return outcome{state: herald.TargetPublished, published: found}, nil
+	case errors.Is(ferr, provider.ErrNotPublished):
+		return w.retry(t, code, msg+" (the network confirms the post was not published; retrying)"), nil
+	}
+	return outcome{state: herald.TargetNeedsAttention, code: code,
+		msg: fmt.Sprintf("The request to %s may have published the post, and Herald cannot tell (%s). Check the account; if it is not there, retry with confirmation.", t.Provider, msg)}, nil
+}
+
+// retry puts a target back to scheduled after a transient failure, or fails
+// it once its attempts are spent.
+func (w *worker) retry(t *herald.PostTarget, code, msg string) outcome {
+	if t.Attempts >= w.cfg.MaxAttempts {
+		return outcome{state: herald.TargetFailed, code: code, msg: fmt.Sprintf("%s (gave up after %d attempts)", msg, t.Attempts)}
+	}
+	at := w.backoff(t.Attempts)
+	return outcome{state: herald.TargetScheduled, code: code, msg: fmt.Sprintf("%s; retrying at %s", msg, herald.FormatTime(at)), retryAt: at}
+}
+
+// backoff is exponential with full jitter: 5 s, 10 s, 20 s ... at most 10
+// minutes, so that many targets failing together do not retry together.
+func (w *worker) backoff(attempts int) time.Time {
+	d := 5 * time.Second << min(max(attempts-1, 0), 7)
+	d = min(d, 10*time.Minute)
+	return w.now().UTC().Add(d/2 + rand.N(d/2+1))
+}
+
+func rateLimitEnd(err error, now time.Time) time.Time {
+	var pe *provider.Error
+	if errors.As(err, &pe) && pe.RetryAt.After(now) {
+		return pe.RetryAt.UTC()
+	}
+	return now.UTC().Add(time.Minute)
+}
+
+func codeOf(err error) string {
+	var pe *provider.Error
+	if errors.As(err, &pe) {
+		if pe.Code != "" {
+			return pe.Code
+		}
+		return pe.Kind.String()
+	}
+	return "error"
+}
+
+func messageOf(err error) string {
+	var pe *provider.Error
+	if errors.As(err, &pe) && pe.Message != "" {
+		return pe.Message
+	}
+	return err.Error()
+}
+
+// record stores the outcome on the target, updates the group's status and
+// the profile, and tells River what to do with the job.
+func (w *worker) record(ctx context.Context, log *slog.Logger, p *herald.Post, t *herald.PostTarget, prof *herald.SocialProfile, o outcome) error {
+	now := w.now().UTC()
+	ctx = context.WithoutCancel(ctx) // the outcome must be written even as the node stops
+	err := w.store.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.LockPost(ctx, p.ID); err != nil {
+			return err
+		}
+		cur, err := tx.FindPostByID(ctx, p.ID)
+		if err != nil {
+			return err
+		}
+		ct := findTarget(cur, t.ID)
+		if ct == nil {
+			return fmt.Errorf("target %s disappeared while it was being published", t.ID)
+		}
+		if !ct.State.Busy() {
+			return fmt.Errorf("target %s changed while it was being published (state %s)", t.ID, ct.State)
+		}
+		ct.State, ct.ErrorCode, ct.ErrorMessage, ct.UpdatedAt = o.state, o.code, o.msg, now
+		ct.LeaseUntil, ct.NextAttemptAt = nil, nil
+		switch o.state {
+		case herald.TargetPublished:
+			ct.ErrorCode, ct.ErrorMessage = "", ""
+			ct.RemoteID, ct.RemoteURL = o.published.RemoteID, o.published.URL
+			at := o.published.PublishedAt
+			if at.IsZero() {
+				at = now
+			}
+			at = at.UTC()
+			ct.PublishedAt = &at
+		case herald.TargetScheduled:
+			ct.NextAttemptAt = &o.retryAt
+		case herald.TargetPublishing:
+			ct.NextAttemptAt = &o.retryAt // reconcile again then; the lease is released
+		}
+		if err := tx.UpdatePostTarget(ctx, ct); err != nil {
+			return err
+		}
+		if st := herald.DeriveStatus(cur.Targets); st != cur.Status {
+			cur.Status, cur.UpdatedAt = st, now
+			if err := tx.UpdatePost(ctx, cur); err != nil {
+				return err
+			}
+		}
+		if o.reconnect != "" || !o.limitedTo.IsZero() {
+			cp, err := tx.FindSocialProfileByID(ctx, prof.ID)
+			if err != nil {
+				return err
+			}
+			if o.reconnect != "" {
+				cp.Status, cp.StatusMessage = herald.ProfileNeedsReconnect, o.reconnect
+			}
+			if !o.limitedTo.IsZero() {
+				cp.RateLimitedUntil = &o.limitedTo
+			}
+			cp.UpdatedAt = now
+			return tx.UpdateSocialProfile(ctx, cp)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	switch o.state {
+	case herald.TargetPublished:
+		log.Info("published", "remote_id", o.published.RemoteID, "url", o.published.URL)
+	case herald.TargetScheduled, herald.TargetPublishing:
+		return river.JobSnooze(max(time.Second, o.retryAt.Sub(now)))
+	case herald.TargetFailed:
+		log.Warn("publication failed", "code", o.code, "message", o.msg)
+	case herald.TargetNeedsAttention:
+		log.Warn("publication needs attention", "code", o.code, "message", o.msg)
+	}
+	return nil
+}

@@ -1,0 +1,145 @@
+package sqlstore
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/store"
+)
+
+// ClaimPostTarget implements store.Querier: it moves a scheduled target of
+// the given post version to publishing under a lease, or reports that
+// another worker, a change or a deletion got there first.
+func (q *Queries) ClaimPostTarget(ctx context.Context, id string, version int, leaseUntil, now time.Time) (bool, error) {
+	// The share lock on the post row makes the claim wait for, and then
+	// see, a change of the post that holds the row (LockPost).
+	n, err := q.exec(ctx, `UPDATE post_targets SET state = 'publishing', attempts = attempts + 1, lease_until = ?, next_attempt_at = NULL, updated_at = ?
+		WHERE id = ? AND state = 'scheduled' AND post_id IN (SELECT id FROM posts WHERE version = ?`+q.d.ForShare+`)`, ms(leaseUntil), ms(now), id, version)
+	return n == 1, err
+}
+
+// RenewPostTargetLease implements store.Querier: it takes over an attempt
+// whose lease has run out, or reports that another worker did.
+func (q *Queries) RenewPostTargetLease(ctx context.Context, id string, oldLease *time.Time, leaseUntil, now time.Time) (bool, error) {
+	var n int64
+	var err error
+	if oldLease == nil {
+		n, err = q.exec(ctx, `UPDATE post_targets SET lease_until = ?, updated_at = ? WHERE id = ? AND state IN ('publishing', 'processing') AND lease_until IS NULL`, ms(leaseUntil), ms(now), id)
+	} else {
+		n, err = q.exec(ctx, `UPDATE post_targets SET lease_until = ?, updated_at = ? WHERE id = ? AND state IN ('publishing', 'processing') AND lease_until = ?`, ms(leaseUntil), ms(now), id, ms(*oldLease))
+	}
+	return n == 1, err
+}
+
+// LockPost implements store.Querier.
+func (q *Queries) LockPost(ctx context.Context, id string) error {
+	var got string
+	err := q.w.QueryRow(ctx, q.sql(`SELECT id FROM posts WHERE id = ?`+q.d.ForUpdate), id).Scan(&got)
+	return notFound("Post", err)
+}
+
+// CountPublishedSince implements store.Querier.
+func (q *Queries) CountPublishedSince(ctx context.Context, profileID string, since time.Time) (int, error) {
+	var n int64
+	err := q.queryRow(ctx, `SELECT COUNT(*) FROM post_targets WHERE social_profile_id = ? AND published_at >= ?`, profileID, ms(since)).Scan(&n)
+	return int(n), err
+}
+
+// FindPostsPublishedTo implements store.Querier.
+func (q *Queries) FindPostsPublishedTo(ctx context.Context, profileID string, limit int) ([]*herald.Post, error) {
+	posts, err := collect(q, ctx, scanPost, `SELECT `+prefixed("p.", postCols)+` FROM posts p JOIN post_targets t ON t.post_id = p.id
+		WHERE t.social_profile_id = ? AND t.state = 'published' ORDER BY t.published_at DESC, p.id DESC LIMIT ?`, profileID, limit)
+	if err != nil {
+		return nil, err
+	}
+	return posts, q.attachTargets(ctx, posts)
+}
+
+// FindAllSocialProfiles implements store.Querier.
+func (q *Queries) FindAllSocialProfiles(ctx context.Context) ([]*herald.SocialProfile, error) {
+	return collect(q, ctx, scanProfile, `SELECT `+profileCols+` FROM social_profiles ORDER BY id`)
+}
+
+// HeartbeatWorkerNode implements store.Querier.
+func (q *Queries) HeartbeatWorkerNode(ctx context.Context, id string, startedAt, now time.Time) error {
+	_, err := q.exec(ctx, `INSERT INTO worker_nodes (id, started_at, heartbeat_at) VALUES (?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at`, id, ms(startedAt), ms(now))
+	return err
+}
+
+// DeleteWorkerNode implements store.Querier.
+func (q *Queries) DeleteWorkerNode(ctx context.Context, id string) error {
+	_, err := q.exec(ctx, `DELETE FROM worker_nodes WHERE id = ?`, id)
+	return err
+}
+
+// CountLiveWorkerNodes implements store.Querier.
+func (q *Queries) CountLiveWorkerNodes(ctx context.Context, since time.Time) (int, error) {
+	var n int64
+	err := q.queryRow(ctx, `SELECT COUNT(*) FROM worker_nodes WHERE heartbeat_at >= ?`, ms(since)).Scan(&n)
+	return int(n), err
+}
+
+// DeleteWorkerNodesBefore implements store.Querier.
+func (q *Queries) DeleteWorkerNodesBefore(ctx context.Context, before time.Time) error {
+	_, err := q.exec(ctx, `DELETE FROM worker_nodes WHERE heartbeat_at < ?`, ms(before))
+	return err
+}
+
+// CreateOAuthApp implements store.Querier.
+func (q *Queries) CreateOAuthApp(ctx context.Context, a *store.OAuthApp) error {
+	_, err := q.exec(ctx, `INSERT INTO oauth_apps (provider, server, redirect_uri, client_id, client_secret, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		a.Provider, a.Server, a.RedirectURI, a.ClientID, a.ClientSecret, ms(a.CreatedAt))
+	return err
+}
+
+// FindOAuthApp implements store.Querier.
+func (q *Queries) FindOAuthApp(ctx context.Context, provider, server, redirectURI string) (*store.OAuthApp, error) {
+	var a store.OAuthApp
+	var created int64
+	err := q.queryRow(ctx, `SELECT provider, server, redirect_uri, client_id, client_secret, created_at FROM oauth_apps WHERE provider = ? AND server = ? AND redirect_uri = ?`,
+		provider, server, redirectURI).Scan(&a.Provider, &a.Server, &a.RedirectURI, &a.ClientID, &a.ClientSecret, &created)
+	if err != nil {
+		return nil, notFound("OAuth app", err)
+	}
+	a.CreatedAt = fromMS(created)
+	return &a, nil
+}
+
+// CreateOAuthState implements store.Querier.
+func (q *Queries) CreateOAuthState(ctx context.Context, s *store.OAuthState) error {
+	_, err := q.exec(ctx, `INSERT INTO oauth_states (state_hash, session_id, user_id, workspace_id, provider, server, verifier, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		s.StateHash, s.SessionID, s.UserID, s.WorkspaceID, s.Provider, s.Server, s.Verifier, ms(s.ExpiresAt))
+	return err
+}
+
+// TakeOAuthState implements store.Querier: it returns the state and deletes
+// it, so that a state is used once.
+func (q *Queries) TakeOAuthState(ctx context.Context, stateHash []byte) (*store.OAuthState, error) {
+	var s store.OAuthState
+	var expires int64
+	err := q.w.QueryRow(ctx, q.sql(`DELETE FROM oauth_states WHERE state_hash = ? RETURNING state_hash, session_id, user_id, workspace_id, provider, server, verifier, expires_at`), stateHash).
+		Scan(&s.StateHash, &s.SessionID, &s.UserID, &s.WorkspaceID, &s.Provider, &s.Server, &s.Verifier, &expires)
+	if err != nil {
+		return nil, notFound("OAuth state", err)
+	}
+	s.ExpiresAt = fromMS(expires)
+	return &s, nil
+}
+
+// DeleteExpiredOAuthStates implements store.Querier.
+func (q *Queries) DeleteExpiredOAuthStates(ctx context.Context, now time.Time) error {
+	_, err := q.exec(ctx, `DELETE FROM oauth_states WHERE expires_at <= ?`, ms(now))
+	return err
+}
+
+// prefixed qualifies every column of a column list with a table alias.
+func prefixed(prefix, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, c := range parts {
+		parts[i] = prefix + strings.TrimSpace(c)
+	}
+	return strings.Join(parts, ", ")
+}
