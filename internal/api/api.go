@@ -68,7 +68,7 @@ func NewHandler(a *app.App, cfg Config, log *slog.Logger, now func() time.Time) 
 
 		{method: "GET", path: "/social-profiles", tag: "Social profiles", summary: "The workspace's connected social profiles", query: ws, resp: []socialProfileResponse{}, h: h.listSocialProfiles},
 		{method: "POST", path: "/social-profiles", tag: "Social profiles", summary: "Connect a social profile with credentials (Herald extension)",
-			desc: "The credentials are checked against the network before the profile is saved; a wrong one is a 400 with the network's reason. They are encrypted at rest and never returned. Connecting the same account again updates its credentials.",
+			desc:  "The credentials are checked against the network before the profile is saved; a wrong one is a 400 with the network's reason. They are encrypted at rest and never returned. Connecting the same account again updates its credentials.",
 			query: ws, body: connectProfileRequest{}, resp: socialProfileResponse{}, status: 201, h: h.connectProfile},
 		{method: "DELETE", path: "/social-profiles/{id}", tag: "Social profiles", summary: "Disconnect a social profile (Herald extension)",
 			desc: "Refused (409) while scheduled posts target the profile.", query: ws, resp: emptyResponse{}, h: h.deleteProfile},
@@ -107,11 +107,11 @@ func NewHandler(a *app.App, cfg Config, log *slog.Logger, now func() time.Time) 
 		{method: "PATCH", path: "/post/{postId}", tag: "Posts", summary: "Reschedule a post (and, as Herald extensions, change its caption, media and profiles)",
 			desc: "A post that is being published or was published cannot be changed (409).", query: wsOpt, body: patchPostRequest{}, resp: emptyResponse{}, h: h.updatePost},
 		{method: "DELETE", path: "/post/{postId}", tag: "Posts", summary: "Delete a post and cancel its pending publication",
-			desc: "With remote=true (Herald extension) what was published is first deleted from the networks.",
+			desc:  "With remote=true (Herald extension) what was published is first deleted from the networks.",
 			query: []param{workspaceOptParam, {name: "remote", desc: "true: also delete the published posts from the networks."}}, resp: emptyResponse{}, errors: []int{503}, h: h.deletePost},
 		{method: "POST", path: "/post/{postId}/publish", tag: "Posts", summary: "Publish a draft or scheduled post now (Herald extension)", query: wsOpt, resp: emptyResponse{}, h: h.publishPost},
 		{method: "POST", path: "/post/{postId}/retry", tag: "Posts", summary: "Publish again the targets that failed (Herald extension)",
-			desc: "Only failed and needs_attention targets are retried. A needs_attention target may already be on the network: the request must say {\"confirm\": true}.",
+			desc:  "Only failed and needs_attention targets are retried. A needs_attention target may already be on the network: the request must say {\"confirm\": true}.",
 			query: wsOpt, body: retryRequest{}, resp: emptyResponse{}, h: h.retryPost},
 		{method: "POST", path: "/media", tag: "Media", summary: "Upload a file to the workspace's library (Herald extension)",
 			desc: "multipart/form-data with the file in the field file and, optionally, altText. The file is checked as mediaUrls are (type from its bytes, size caps). " +
