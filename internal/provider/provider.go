@@ -211,3 +211,21 @@ var ErrNotPublished = errors.New("provider: post not found on the network")
 // ErrCannotTell is returned by Find when the network offers no way to know
 // whether the post exists.
 var ErrCannotTell = errors.New("provider: the network offers no way to tell whether the post exists")
+
+// ServerOAuth is implemented by providers connected through an OAuth flow
+// on a server the user names (a Mastodon instance): Herald registers itself
+// with the server on the fly, sends the user to its authorization page and
+// exchanges the code it returns for a token.
+type ServerOAuth interface {
+	// NormalizeServer turns what the user typed ("mastodon.social") into
+	// the server's base URL, or says why it cannot.
+	NormalizeServer(raw string) (string, error)
+	// RegisterClient registers Herald as an OAuth client of the server.
+	RegisterClient(ctx context.Context, server, clientName, redirectURI string) (clientID, clientSecret string, err error)
+	// AuthorizationURL is where the user's browser approves access (PKCE
+	// S256 with codeChallenge).
+	AuthorizationURL(server, clientID, redirectURI, state, codeChallenge string) string
+	// Exchange trades the authorization code for an account, checking the
+	// token it gets against the server.
+	Exchange(ctx context.Context, server, clientID, clientSecret, redirectURI, code, codeVerifier string) (*Account, error)
+}

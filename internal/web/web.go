@@ -53,6 +53,8 @@ func NewHandler(a *app.App, log *slog.Logger) *Handler {
 	h.mux.Handle("POST /signout", h.requireSession(h.signOut))
 	h.mux.Handle("GET /{$}", h.requireSession(h.home))
 	h.mux.Handle("GET /connect/{provider}", h.requireSession(h.connect))
+	h.mux.Handle("POST /connect/{provider}", h.requireSession(h.startConnect))
+	h.mux.Handle("GET /connect/{provider}/callback", h.requireSession(h.finishConnect))
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusNotFound, "error.html", page{Title: "Not found", Message: "There is no page at " + r.URL.Path + "."})
 	})
@@ -65,7 +67,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Frame-Options", "DENY")
 	w.Header().Set("Referrer-Policy", "same-origin")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' https: data:; frame-ancestors 'none'; form-action 'self'")
+	w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' https: data:; frame-ancestors 'none'")
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusForbidden, "error.html", page{Title: "Refused", Message: "This request came from another site and was refused."})
@@ -221,11 +223,57 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request, s *herald.Session
 // connect is where a connection URL leads a signed-in user: it starts the
 // network's OAuth flow when this Herald is configured for that network.
 func (h *Handler) connect(w http.ResponseWriter, r *http.Request, s *herald.Session, u *herald.User) {
-	info, err := h.app.ConnectionURL(r.Context(), r.URL.Query().Get("workspaceId"), r.PathValue("provider"))
+	ws := r.URL.Query().Get("workspaceId")
+	info, err := h.app.ConnectionURL(r.Context(), ws, r.PathValue("provider"))
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
+	if h.app.ServerOAuthAvailable(info.Provider) {
+		h.render(w, r, http.StatusOK, "connect.html", page{Title: "Connect " + info.Provider, User: u, CSRF: s.CSRFToken,
+			Data: connectView{Provider: info.Provider, WorkspaceID: ws}})
+		return
+	}
 	h.render(w, r, http.StatusServiceUnavailable, "error.html", page{Title: "Not configured", User: u, CSRF: s.CSRFToken,
 		Message: "Connecting " + info.Provider + " needs an OAuth application registered with that network, and this Herald has none configured for it yet."})
+}
+
+type connectView struct {
+	Provider, WorkspaceID, Server string
+}
+
+// startConnect registers Herald with the server the user named and sends
+// the browser to its authorization page.
+func (h *Handler) startConnect(w http.ResponseWriter, r *http.Request, s *herald.Session, u *herald.User) {
+	prov, ws, server := r.PathValue("provider"), r.PostFormValue("workspaceId"), r.PostFormValue("server")
+	to, err := h.app.StartServerOAuth(r.Context(), s.ID, ws, prov, server)
+	if err != nil {
+		if herald.ErrorCode(err) == herald.EINVALID {
+			h.render(w, r, http.StatusBadRequest, "connect.html", page{Title: "Connect " + prov, User: u, CSRF: s.CSRFToken, Message: herald.ErrorMessage(err),
+				Data: connectView{Provider: prov, WorkspaceID: ws, Server: server}})
+			return
+		}
+		h.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// finishConnect is where the network sends the browser back.
+func (h *Handler) finishConnect(w http.ResponseWriter, r *http.Request, s *herald.Session, u *herald.User) {
+	q := r.URL.Query()
+	if e := q.Get("error"); e != "" {
+		msg := q.Get("error_description")
+		if msg == "" {
+			msg = e
+		}
+		h.render(w, r, http.StatusBadRequest, "error.html", page{Title: "Not connected", User: u, CSRF: s.CSRFToken, Message: "The network did not grant access: " + msg})
+		return
+	}
+	p, err := h.app.FinishServerOAuth(r.Context(), s.ID, r.PathValue("provider"), q.Get("state"), q.Get("code"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "connected.html", page{Title: "Connected", User: u, CSRF: s.CSRFToken, Data: p})
 }
