@@ -229,3 +229,20 @@ type ServerOAuth interface {
 	// token it gets against the server.
 	Exchange(ctx context.Context, server, clientID, clientSecret, redirectURI, code, codeVerifier string) (*Account, error)
 }
+
+// FeedItem is one published post as a feed document shows it.
+type FeedItem struct {
+	ID        string
+	Text      string
+	URL       string
+	Published time.Time
+	Media     []Media
+}
+
+// FeedRenderer is implemented by providers that publish into documents
+// Herald serves itself (RSS, Atom, JSON Feed).
+type FeedRenderer interface {
+	// RenderFeed renders the feed in format ("rss", "atom" or "json"),
+	// newest item first, and returns the document and its content type.
+	RenderFeed(format, title, selfURL, homeURL string, items []FeedItem) ([]byte, string, error)
+}

@@ -23,6 +23,7 @@ import (
 	"github.com/heraldhq/herald/internal/provider"
 	"github.com/heraldhq/herald/internal/provider/bluesky"
 	"github.com/heraldhq/herald/internal/provider/discord"
+	"github.com/heraldhq/herald/internal/provider/feed"
 	"github.com/heraldhq/herald/internal/provider/mastodon"
 	"github.com/heraldhq/herald/internal/provider/providertest/blueskyfake"
 	"github.com/heraldhq/herald/internal/provider/providertest/discordfake"
@@ -132,6 +133,7 @@ func setup[TTx any](t *testing.T, s store.Store, driver func() riverdriver.Drive
 		mastodon.New(mastodon.Config{Now: e.clock.Now}, client),
 		bluesky.New(bluesky.Config{PLCURL: e.bsky.URL, Now: e.clock.Now}, client),
 		discord.New(discord.Config{APIBase: e.discord.URL, Now: e.clock.Now}, client),
+		feed.New(feed.Config{ItemURL: func(k string) string { return "http://herald.test/feeds/items/" + k }, Now: e.clock.Now}),
 	)
 	e.app = app.New(s, nil, app.Config{PublicURL: "http://herald.test"}, e.clock.Now, log)
 	e.app.SetProviders(reg, sealer)

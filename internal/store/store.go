@@ -135,6 +135,8 @@ type Querier interface {
 	// FindPostsPublishedTo lists the posts published to a profile, newest
 	// first (for feeds).
 	FindPostsPublishedTo(ctx context.Context, profileID string, limit int) ([]*herald.Post, error)
+	// FindPostIDByTargetID returns the post a target belongs to.
+	FindPostIDByTargetID(ctx context.Context, targetID string) (string, error)
 	// FindAllSocialProfiles lists every profile of every workspace (for key
 	// rotation).
 	FindAllSocialProfiles(ctx context.Context) ([]*herald.SocialProfile, error)

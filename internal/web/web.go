@@ -52,6 +52,8 @@ func NewHandler(a *app.App, log *slog.Logger) *Handler {
 	h.mux.HandleFunc("POST /signin", h.signIn)
 	h.mux.Handle("POST /signout", h.requireSession(h.signOut))
 	h.mux.Handle("GET /{$}", h.requireSession(h.home))
+	h.mux.HandleFunc("GET /feeds/{file}", h.feed)
+	h.mux.HandleFunc("GET /feeds/items/{id}", h.feedItem)
 	h.mux.Handle("GET /connect/{provider}", h.requireSession(h.connect))
 	h.mux.Handle("POST /connect/{provider}", h.requireSession(h.startConnect))
 	h.mux.Handle("GET /connect/{provider}/callback", h.requireSession(h.finishConnect))
@@ -276,4 +278,37 @@ func (h *Handler) finishConnect(w http.ResponseWriter, r *http.Request, s *heral
 		return
 	}
 	h.render(w, r, http.StatusOK, "connected.html", page{Title: "Connected", User: u, CSRF: s.CSRFToken, Data: p})
+}
+
+// feed serves a feed profile's public document: /feeds/{id}.rss, .atom or
+// .json.
+func (h *Handler) feed(w http.ResponseWriter, r *http.Request) {
+	id, ext, ok := strings.Cut(r.PathValue("file"), ".")
+	if !ok || (ext != "rss" && ext != "atom" && ext != "json") {
+		h.render(w, r, http.StatusNotFound, "error.html", page{Title: "Not found", Message: "Feeds are at /feeds/{id}.rss, .atom or .json."})
+		return
+	}
+	b, ct, err := h.app.FeedDocument(r.Context(), id, ext)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Cache-Control", "public, max-age=60")
+	w.Write(b)
+}
+
+// feedItem is the public page of one feed item (its link in the feed).
+func (h *Handler) feedItem(w http.ResponseWriter, r *http.Request) {
+	p, t, err := h.app.FeedItem(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "item.html", page{Title: "Post", Data: feedItemView{Post: p, Target: t}})
+}
+
+type feedItemView struct {
+	Post   *herald.Post
+	Target *herald.PostTarget
 }

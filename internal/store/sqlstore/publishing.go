@@ -143,3 +143,10 @@ func prefixed(prefix, cols string) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// FindPostIDByTargetID implements store.Querier.
+func (q *Queries) FindPostIDByTargetID(ctx context.Context, targetID string) (string, error) {
+	var id string
+	err := q.queryRow(ctx, `SELECT post_id FROM post_targets WHERE id = ?`, targetID).Scan(&id)
+	return id, notFound("Post target", err)
+}

@@ -1,0 +1,82 @@
+package app
+
+import (
+	"context"
+	"strings"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/provider"
+)
+
+// feedLength is how many items a feed document holds.
+const feedLength = 50
+
+// FeedDocument renders the public feed of a feed profile in format ("rss",
+// "atom" or "json"). Feeds are public: the profile's id, which is
+// unguessable, is their address.
+func (a *App) FeedDocument(ctx context.Context, profileID, format string) ([]byte, string, error) {
+	nf := herald.Errorf(herald.ENOTFOUND, "No such feed.")
+	if !herald.ValidID(profileID) {
+		return nil, "", nf
+	}
+	prof, err := a.store.FindSocialProfileByID(ctx, profileID)
+	if herald.ErrorCode(err) == herald.ENOTFOUND || (err == nil && prof.Provider != herald.ProviderFeed) {
+		return nil, "", nf
+	} else if err != nil {
+		return nil, "", err
+	}
+	p, err := a.Provider(herald.ProviderFeed)
+	if err != nil {
+		return nil, "", err
+	}
+	r, ok := p.(provider.FeedRenderer)
+	if !ok {
+		return nil, "", nf
+	}
+	posts, err := a.store.FindPostsPublishedTo(ctx, profileID, feedLength)
+	if err != nil {
+		return nil, "", err
+	}
+	items := make([]provider.FeedItem, 0, len(posts))
+	for _, post := range posts {
+		for _, t := range post.Targets {
+			if t.SocialProfileID != profileID || t.State != herald.TargetPublished {
+				continue
+			}
+			it := provider.FeedItem{ID: t.ID, Text: post.Caption, URL: t.RemoteURL}
+			if t.PublishedAt != nil {
+				it.Published = *t.PublishedAt
+			}
+			for _, m := range post.Media {
+				it.Media = append(it.Media, provider.Media{Kind: m.Kind, MIME: m.MIME, URL: m.URL})
+			}
+			items = append(items, it)
+		}
+	}
+	self := a.cfg.PublicURL + "/feeds/" + profileID + "." + strings.ToLower(format)
+	return r.RenderFeed(format, prof.Name, self, a.cfg.PublicURL+"/feeds/"+profileID+".rss", items)
+}
+
+// FeedItem returns a post published to a feed, for its public page.
+func (a *App) FeedItem(ctx context.Context, targetID string) (*herald.Post, *herald.PostTarget, error) {
+	nf := herald.Errorf(herald.ENOTFOUND, "No such feed item.")
+	if !herald.ValidID(targetID) {
+		return nil, nil, nf
+	}
+	postID, err := a.store.FindPostIDByTargetID(ctx, targetID)
+	if herald.ErrorCode(err) == herald.ENOTFOUND {
+		return nil, nil, nf
+	} else if err != nil {
+		return nil, nil, err
+	}
+	p, err := a.store.FindPostByID(ctx, postID)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, t := range p.Targets {
+		if t.ID == targetID && t.Provider == herald.ProviderFeed && t.State == herald.TargetPublished {
+			return p, t, nil
+		}
+	}
+	return nil, nil, nf
+}
