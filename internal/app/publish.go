@@ -310,3 +310,54 @@ func (a *App) requeue(ctx context.Context, tx store.Tx, p *herald.Post, wasQueue
 	}
 	return nil
 }
+
+// ResealCredentials encrypts every stored credential again under the
+// sealer's first key (after a key rotation) and returns how many it
+// rewrote. Rows already sealed with that key are left alone, so it can be
+// run again after an interruption.
+func (a *App) ResealCredentials(ctx context.Context) (int, error) {
+	if a.sealer == nil {
+		return 0, herald.Errorf(herald.EUNAVAILABLE, "No secret key is configured.")
+	}
+	n := 0
+	profiles, err := a.store.FindAllSocialProfiles(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for _, p := range profiles {
+		if len(p.Credentials) == 0 || !a.sealer.NeedsReseal(p.Credentials) {
+			continue
+		}
+		err := a.store.InTx(ctx, func(tx store.Tx) error {
+			cur, err := tx.FindSocialProfileByID(ctx, p.ID)
+			if err != nil {
+				return err
+			}
+			if cur.Credentials, err = a.sealer.Reseal(cur.Credentials, credentialAD(p.ID)); err != nil {
+				return fmt.Errorf("profile %s: %w", p.ID, err)
+			}
+			return tx.UpdateSocialProfile(ctx, cur)
+		})
+		if err != nil {
+			return n, err
+		}
+		n++
+	}
+	apps, err := a.store.FindAllOAuthApps(ctx)
+	if err != nil {
+		return n, err
+	}
+	for _, app := range apps {
+		if !a.sealer.NeedsReseal(app.ClientSecret) {
+			continue
+		}
+		if app.ClientSecret, err = a.sealer.Reseal(app.ClientSecret, []byte("oauth_app:"+app.Server)); err != nil {
+			return n, fmt.Errorf("OAuth app on %s: %w", app.Server, err)
+		}
+		if err := a.store.UpdateOAuthAppSecret(ctx, app); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}

@@ -46,6 +46,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		err = runInit(ctx, e, args[1:])
 	case "migrate":
 		err = runMigrate(ctx, e, args[1:])
+	case "rotate-key":
+		err = runRotateKey(ctx, e, args[1:])
 	case "version", "--version":
 		fmt.Fprintln(stdout, "herald", Version())
 	case "help", "-h", "--help", "-help":
@@ -78,6 +80,7 @@ Usage:
   herald serve     start the server (embedded SQLite in ./herald-data unless configured)
   herald init      create a user, a workspace and an API key (or a new key for a known e-mail)
   herald migrate   apply database migrations
+  herald rotate-key  encrypt stored credentials under a new key
   herald version   print the version
 
 Every setting has a flag and an environment variable (the flag wins):
@@ -232,6 +235,9 @@ func runMigrate(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	if err := migrateQueue(ctx, db, slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))); err != nil {
+		return err
+	}
 	if len(applied) == 0 {
 		fmt.Fprintln(e.stdout, "The database is up to date.")
 	}

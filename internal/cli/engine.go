@@ -106,17 +106,32 @@ func newRegistry(cfg *config.Config, now func() time.Time) *provider.Registry {
 	)
 }
 
+// migrateQueue applies the job queue's own migrations.
+func migrateQueue(ctx context.Context, db *database, log *slog.Logger) error {
+	var err error
+	switch {
+	case db.sqlite != nil:
+		err = publish.Migrate(ctx, riversqlite.New(db.sqlite.DB()), log)
+	case db.postgres != nil:
+		err = publish.Migrate(ctx, riverpgxv5.New(db.postgres.Pool()), log)
+	}
+	if err != nil {
+		return fmt.Errorf("migrate the job queue: %w", err)
+	}
+	return nil
+}
+
 // newEngine builds the publishing engine on the store's database, applies
 // River's migrations and plugs the engine into the app.
 func newEngine(ctx context.Context, db *database, a *app.App, cfg *config.Config, log *slog.Logger, now func() time.Time) (engine, error) {
 	pcfg := publish.Config{Workers: cfg.Workers, AttemptTimeout: cfg.PublishTimeout}
+	if err := migrateQueue(ctx, db, log); err != nil {
+		return nil, err
+	}
 	var e engine
 	switch {
 	case db.sqlite != nil:
 		driver := riversqlite.New(db.sqlite.DB())
-		if err := publish.Migrate(ctx, driver, log); err != nil {
-			return nil, fmt.Errorf("migrate the job queue: %w", err)
-		}
 		eng, err := publish.New(driver, db, publishApp{a}, pcfg, log, now)
 		if err != nil {
 			return nil, err
@@ -125,9 +140,6 @@ func newEngine(ctx context.Context, db *database, a *app.App, cfg *config.Config
 		e = eng
 	case db.postgres != nil:
 		driver := riverpgxv5.New(db.postgres.Pool())
-		if err := publish.Migrate(ctx, driver, log); err != nil {
-			return nil, fmt.Errorf("migrate the job queue: %w", err)
-		}
 		eng, err := publish.New(driver, db, publishApp{a}, pcfg, log, now)
 		if err != nil {
 			return nil, err

@@ -148,6 +148,8 @@ type Querier interface {
 
 	CreateOAuthApp(ctx context.Context, a *OAuthApp) error
 	FindOAuthApp(ctx context.Context, provider, server, redirectURI string) (*OAuthApp, error)
+	FindAllOAuthApps(ctx context.Context) ([]*OAuthApp, error)
+	UpdateOAuthAppSecret(ctx context.Context, a *OAuthApp) error
 	CreateOAuthState(ctx context.Context, s *OAuthState) error
 	// TakeOAuthState returns a pending state and deletes it: states are used
 	// once.

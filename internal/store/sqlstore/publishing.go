@@ -150,3 +150,21 @@ func (q *Queries) FindPostIDByTargetID(ctx context.Context, targetID string) (st
 	err := q.queryRow(ctx, `SELECT post_id FROM post_targets WHERE id = ?`, targetID).Scan(&id)
 	return id, notFound("Post target", err)
 }
+
+// FindAllOAuthApps implements store.Querier.
+func (q *Queries) FindAllOAuthApps(ctx context.Context) ([]*store.OAuthApp, error) {
+	return collect(q, ctx, func(row Row) (*store.OAuthApp, error) {
+		var a store.OAuthApp
+		var created int64
+		if err := row.Scan(&a.Provider, &a.Server, &a.RedirectURI, &a.ClientID, &a.ClientSecret, &created); err != nil {
+			return nil, err
+		}
+		a.CreatedAt = fromMS(created)
+		return &a, nil
+	}, `SELECT provider, server, redirect_uri, client_id, client_secret, created_at FROM oauth_apps ORDER BY provider, server, redirect_uri`)
+}
+
+// UpdateOAuthAppSecret implements store.Querier.
+func (q *Queries) UpdateOAuthAppSecret(ctx context.Context, a *store.OAuthApp) error {
+	return q.execOne(ctx, "OAuth app", `UPDATE oauth_apps SET client_secret = ? WHERE provider = ? AND server = ? AND redirect_uri = ?`, a.ClientSecret, a.Provider, a.Server, a.RedirectURI)
+}
