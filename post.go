@@ -187,6 +187,8 @@ func ValidateMediaURLs(urls []string) error {
 type PostFilter struct {
 	WorkspaceID string
 	Statuses    []PostStatus
-	Offset      int
-	Limit       int
+	// ScheduledBefore keeps posts whose time is before it (late ones).
+	ScheduledBefore *time.Time
+	Offset          int
+	Limit           int
 }

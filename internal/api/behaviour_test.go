@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -145,8 +146,12 @@ func TestPostLifecycle(t *testing.T) {
 	}
 	// Past its time and not published: late.
 	f.clock.Add(48 * time.Hour)
-	if tgt := get()["socialProfiles"].([]any)[0].(map[string]any); tgt["late"] != true {
+	if tgt := get()["socialProfiles"].([]any)[0].(map[string]any); tgt["late"] != true || !strings.Contains(fmt.Sprint(tgt["lateReason"]), "No publishing worker") {
 		t.Errorf("late target = %v", tgt)
+	}
+	f.ok("POST", base+"/post"+ws, map[string]any{"caption": "on time", "socialProfileIds": []string{prof}, "scheduledAt": "2026-07-30T10:00:00Z"}, 201)
+	if late := decode[[]map[string]any](t, f.ok("GET", base+"/post"+ws+"&late=true", nil, 200)); len(late) != 1 || late[0]["id"] != id {
+		t.Errorf("late posts = %v, want only %s", late, id)
 	}
 	// Another workspace's key cannot see, change or delete it.
 	other, _ := f.app.Init(context.Background(), app.InitParams{Email: "other@example.org"})

@@ -78,7 +78,13 @@ func (h *Handler) listPosts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	posts, err := h.app.ListPosts(r.Context(), app.ListPostsParams{WorkspaceID: q.Get("workspaceId"), Statuses: statuses, Page: page, PerPage: perPage})
+	late := false
+	if v := q.Get("late"); v != "" {
+		if late, err = strconv.ParseBool(v); err != nil {
+			return herald.Errorf(herald.EINVALID, "late: %q is not true or false", v)
+		}
+	}
+	posts, err := h.app.ListPosts(r.Context(), app.ListPostsParams{WorkspaceID: q.Get("workspaceId"), Statuses: statuses, Late: late, Page: page, PerPage: perPage})
 	if err != nil {
 		return err
 	}

@@ -250,6 +250,8 @@ type targetResponse struct {
 	SocialProfile profileRef `json:"socialProfile"`
 	State         string     `json:"state" enum:"draft,scheduled,publishing,processing,published,failed,needs_attention" doc:"Herald extension: this target's publishing state."`
 	Late          bool       `json:"late" doc:"Herald extension: past its time and not yet published."`
+	LateReason    *string    `json:"lateReason" doc:"Herald extension: why a late target is waiting."`
+	NextAttemptAt *string    `json:"nextAttemptAt" doc:"Herald extension: when a deferred or retried target is tried again."`
 	Attempts      int        `json:"attempts" doc:"Herald extension."`
 	ErrorCode     *string    `json:"errorCode" doc:"Herald extension: the network's error code."`
 	ErrorMessage  *string    `json:"errorMessage" doc:"Herald extension: the network's own reason."`
@@ -294,7 +296,12 @@ func toPostGroup(a *app.App, p *herald.Post) postGroupResponse {
 		if t.Profile != nil {
 			ref.Name, ref.Image = t.Profile.Name, t.Profile.Image
 		}
-		r.SocialProfiles = append(r.SocialProfiles, targetResponse{SocialProfile: ref, State: string(t.State), Late: a.IsLate(p, t), Attempts: t.Attempts,
+		late := a.IsLate(p, t)
+		var reason *string
+		if late {
+			reason = strPtr(a.LateReason(t))
+		}
+		r.SocialProfiles = append(r.SocialProfiles, targetResponse{SocialProfile: ref, State: string(t.State), Late: late, LateReason: reason, NextAttemptAt: timePtr(t.NextAttemptAt), Attempts: t.Attempts,
 			ErrorCode: strPtr(t.ErrorCode), ErrorMessage: strPtr(t.ErrorMessage), PublishedURL: strPtr(t.RemoteURL), RemoteID: strPtr(t.RemoteID),
 			PublishedAt: timePtr(t.PublishedAt), UpdatedAt: herald.FormatTime(t.UpdatedAt)})
 	}

@@ -56,6 +56,17 @@ func (a *App) IsLate(p *herald.Post, t *herald.PostTarget) bool {
 		a.Now().Sub(*p.ScheduledAt) > LateAfter
 }
 
+// LateReason says why a late target waits.
+func (a *App) LateReason(t *herald.PostTarget) string {
+	switch {
+	case t.State == herald.TargetPublishing:
+		return "An attempt to publish is under way or was interrupted; Herald checks with the network before trying again."
+	case t.ErrorMessage != "":
+		return t.ErrorMessage
+	}
+	return "No publishing worker has picked it up yet: check that a Herald server is running and ready (GET /readyz)."
+}
+
 // CreatePost creates a post group: a draft, or scheduled when ScheduledAt
 // is set. Its publication is queued in the same transaction.
 func (a *App) CreatePost(ctx context.Context, workspaceID string, in PostInput) (*herald.Post, error) {
@@ -232,8 +243,10 @@ func (a *App) findPost(ctx context.Context, q store.Querier, workspaceID, id str
 type ListPostsParams struct {
 	WorkspaceID string
 	Statuses    []herald.PostStatus
-	Page        int
-	PerPage     int
+	// Late keeps only scheduled posts past their time.
+	Late    bool
+	Page    int
+	PerPage int
 }
 
 // MaxPerPage is the largest page; larger requests are clamped to it.
@@ -254,7 +267,17 @@ func (a *App) ListPosts(ctx context.Context, p ListPostsParams) ([]*herald.Post,
 	if p.Page > 1_000_000_000/p.PerPage {
 		return nil, herald.Errorf(herald.EINVALID, "page: %d is too large", p.Page)
 	}
-	return orEmpty(a.store.FindPosts(ctx, herald.PostFilter{WorkspaceID: p.WorkspaceID, Statuses: p.Statuses, Offset: p.Page * p.PerPage, Limit: p.PerPage}))
+	f := herald.PostFilter{WorkspaceID: p.WorkspaceID, Statuses: p.Statuses, Offset: p.Page * p.PerPage, Limit: p.PerPage}
+	if p.Late {
+		// Late posts are scheduled ones past their time; a group that is
+		// partly published stays SCHEDULED until its last target ends.
+		before := a.Now().Add(-LateAfter)
+		f.ScheduledBefore = &before
+		if len(f.Statuses) == 0 {
+			f.Statuses = []herald.PostStatus{herald.StatusScheduled}
+		}
+	}
+	return orEmpty(a.store.FindPosts(ctx, f))
 }
 
 // UpdatePost changes a post group: its schedule (Ocoya's PATCH) and, as

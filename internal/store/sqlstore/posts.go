@@ -143,20 +143,29 @@ func (q *Queries) FindPosts(ctx context.Context, f herald.PostFilter) ([]*herald
 	if f.Limit <= 0 {
 		return nil, herald.Errorf(herald.EINVALID, "limit: must be positive")
 	}
+	// Each branch filters on the workspace (and status) and, for late
+	// posts, on the time; the time condition is checked row by row in the
+	// index range, which stays that of one status.
+	var late string
+	var lateArgs []any
+	if f.ScheduledBefore != nil {
+		late = ` AND scheduled_at < ?`
+		lateArgs = []any{ms(*f.ScheduledBefore)}
+	}
 	var s string
 	var args []any
 	switch len(f.Statuses) {
 	case 0:
-		s = `SELECT ` + postCols + ` FROM posts WHERE workspace_id = ? ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`
-		args = []any{f.WorkspaceID, f.Limit, f.Offset}
+		s = `SELECT ` + postCols + ` FROM posts WHERE workspace_id = ?` + late + ` ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`
+		args = append(append([]any{f.WorkspaceID}, lateArgs...), f.Limit, f.Offset)
 	case 1:
-		s = `SELECT ` + postCols + ` FROM posts WHERE workspace_id = ? AND status = ? ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`
-		args = []any{f.WorkspaceID, string(f.Statuses[0]), f.Limit, f.Offset}
+		s = `SELECT ` + postCols + ` FROM posts WHERE workspace_id = ? AND status = ?` + late + ` ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`
+		args = append(append([]any{f.WorkspaceID, string(f.Statuses[0])}, lateArgs...), f.Limit, f.Offset)
 	default:
 		parts := make([]string, len(f.Statuses))
 		for i, st := range f.Statuses {
-			parts[i] = `SELECT * FROM (SELECT ` + postCols + ` FROM posts WHERE workspace_id = ? AND status = ? ORDER BY created_at DESC, id DESC LIMIT ?) s` + fmt.Sprint(i)
-			args = append(args, f.WorkspaceID, string(st), f.Offset+f.Limit)
+			parts[i] = `SELECT * FROM (SELECT ` + postCols + ` FROM posts WHERE workspace_id = ? AND status = ?` + late + ` ORDER BY created_at DESC, id DESC LIMIT ?) s` + fmt.Sprint(i)
+			args = append(append(append(args, f.WorkspaceID, string(st)), lateArgs...), f.Offset+f.Limit)
 		}
 		s = `SELECT ` + postCols + ` FROM (` + strings.Join(parts, " UNION ALL ") + `) u ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`
 		args = append(args, f.Limit, f.Offset)
