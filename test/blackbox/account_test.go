@@ -276,6 +276,11 @@ func testViewer(t *testing.T, s *server) {
 		{"validate post", func() error { _, err := v.ValidatePost(ctx, ws, client.PostInput{Caption: "no"}); return err }},
 		{"update post", func() error { return v.UpdatePost(ctx, post.ID, client.PostPatch{Caption: ptr("no")}) }},
 		{"delete post", func() error { return v.DeletePost(ctx, post.ID) }},
+		{"publish post", func() error { return v.PublishPost(ctx, post.ID) }},
+		{"connect profile", func() error {
+			_, err := v.ConnectProfile(ctx, ws, client.ProfileCredentials{Provider: "feed", Name: "no"})
+			return err
+		}},
 		{"create brand kit", func() error { _, err := v.CreateBrandKit(ctx, ws, client.BrandKitInput{Name: "no"}); return err }},
 		{"update brand kit", func() error {
 			_, err := v.UpdateBrandKit(ctx, ws, kit.ID, client.BrandKitPatch{Name: ptr("no")})

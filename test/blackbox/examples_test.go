@@ -75,7 +75,7 @@ func TestOcoyaExamples(t *testing.T) {
 				at2 := future(48 * time.Hour)
 				cmd := exec.CommandContext(t.Context(), prog, filepath.Join("testdata", sc.file))
 				cmd.Env = append(cleanEnv(), "OCOYA_BASE_URL="+s.api, "OCOYA_API_KEY="+u.APIKey,
-					"SCHEDULED_AT="+at.Format(time.RFC3339), "RESCHEDULED_AT="+at2.Format(time.RFC3339))
+					"SCHEDULED_AT="+at.Format(time.RFC3339), "RESCHEDULED_AT="+at2.Format(time.RFC3339), "MEDIA_URL="+mediaBase+"/a.png")
 				var stdout, stderr bytes.Buffer
 				cmd.Stdout, cmd.Stderr = &stdout, &stderr
 				if err := cmd.Run(); err != nil {

@@ -1,10 +1,14 @@
 package blackbox
 
 import (
+	"io"
+	"net"
 	"net/http"
+	"net/http/httptrace"
 	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -185,4 +189,73 @@ func exitCode(err error) int {
 		return ee.ExitCode()
 	}
 	return -1
+}
+
+// TestGracefulShutdown sends SIGTERM while a request is being uploaded:
+// the server stops listening at once, finishes that request, and exits 0.
+func TestGracefulShutdown(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, b backend) {
+		s := startServer(t, b, serverOptions{})
+		reading := make(chan struct{})
+		ctx := httptrace.WithClientTrace(t.Context(), &httptrace.ClientTrace{Got100Continue: func() { close(reading) }})
+		pr, pw := io.Pipe()
+		req, err := http.NewRequestWithContext(ctx, "POST", s.api+"/post?workspaceId="+s.adminWorkspace, pr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("X-API-Key", s.adminKey)
+		req.Header.Set("Content-Type", "application/json")
+		// With Expect: 100-continue the body waits until the handler reads
+		// it: Got100Continue says the request is in the server's hands.
+		req.Header.Set("Expect", "100-continue")
+		type result struct {
+			resp *http.Response
+			err  error
+		}
+		done := make(chan result, 1)
+		go func() {
+			resp, err := (&http.Client{Transport: &http.Transport{ExpectContinueTimeout: time.Minute}}).Do(req)
+			done <- result{resp, err}
+		}()
+		go pw.Write([]byte(`{"caption":"in flight`))
+		select {
+		case <-reading:
+		case r := <-done:
+			t.Fatalf("the request ended before its body was read: %v", r.err)
+		case <-time.After(30 * time.Second):
+			t.Fatal("the server did not start reading the body within 30s")
+		}
+
+		if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		// The listener closes: new connections are refused.
+		addr := strings.TrimPrefix(s.root, "http://")
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			conn, err := net.DialTimeout("tcp", addr, time.Second)
+			if err != nil {
+				break
+			}
+			conn.Close()
+			if time.Now().After(deadline) {
+				t.Fatal("the server still accepts connections 30s after SIGTERM")
+			}
+			time.Sleep(20 * time.Millisecond) // polling the port; nothing else tells
+		}
+		// The request in flight still completes.
+		pw.Write([]byte(`"}`))
+		pw.Close()
+		r := <-done
+		if r.err != nil {
+			t.Fatalf("the request in flight failed: %v", r.err)
+		}
+		defer r.resp.Body.Close()
+		body, _ := io.ReadAll(r.resp.Body)
+		if r.resp.StatusCode != http.StatusCreated || !strings.Contains(string(body), "postGroupId") {
+			t.Errorf("the request in flight answered %d %s, want 201", r.resp.StatusCode, body)
+		}
+		s.stop(t) // checks the exit status is 0
+	})
 }

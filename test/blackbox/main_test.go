@@ -36,6 +36,8 @@ func run(m *testing.M) int {
 	if testing.Verbose() {
 		fmt.Printf("blackbox: built %s (race: %v) in %s\n", heraldBin, raceEnabled, time.Since(start).Round(time.Millisecond))
 	}
+	media := startMediaServer()
+	defer media.Close()
 	return m.Run()
 }
 

@@ -69,7 +69,8 @@ func testRouting(t *testing.T, s *server) {
 		{"PUT", "/post/abc", 405, []string{"GET", "PATCH", "DELETE"}},
 		{"POST", "/post/abc", 405, []string{"GET", "PATCH", "DELETE"}},
 		{"PUT", "/brand-kits/abc", 405, []string{"GET", "PATCH", "DELETE"}},
-		{"DELETE", "/social-profiles/connection-url", 405, []string{"GET", "POST"}},
+		{"PATCH", "/social-profiles", 405, []string{"GET", "POST"}},
+		{"GET", "/post/abc/publish", 405, []string{"POST"}},
 		{"GET", "/api-keys/abc", 405, []string{"DELETE"}},
 		{"PATCH", "/workspaces", 405, []string{"GET", "POST"}},
 	} {

@@ -47,15 +47,26 @@ func testCreatePost(t *testing.T, s *server) {
 		t.Errorf("GET /post/{draft} = %s, want one GENERAL entry with no creatives and no socialProfiles", a.body)
 	}
 
-	// A scheduled post to two networks, with an image and a video.
+	// A scheduled post to two networks, with two images Herald downloads.
 	at := future(72 * time.Hour)
-	p := check(c.CreatePost(ctx, ws, client.PostInput{Caption: "Launch day", MediaURLs: []string{"https://cdn.example/a.png", "https://cdn.example/b.mp4"},
+	p := check(c.CreatePost(ctx, ws, client.PostInput{Caption: "Launch day", MediaURLs: []string{mediaBase + "/a.png", mediaBase + "/b.jpg"},
 		SocialProfileIDs: []string{m, l}, ScheduledAt: &at}))(t)
 	if p.PostGroupID == "" || p.ID != p.PostGroupID {
 		t.Fatalf("CreatePost = %+v", p)
 	}
 	got := check(c.GetPost(ctx, p.ID))(t)
-	creatives := []client.Creative{{Image: "https://cdn.example/a.png"}, {Video: "https://cdn.example/b.mp4"}}
+	if len(got.Posts) == 0 || len(got.Posts[0].Creatives) != 2 {
+		t.Fatalf("GetPost = %+v, want two creatives", got)
+	}
+	// Creatives point at Herald's own copies of the media.
+	creatives := got.Posts[0].Creatives
+	for i, cr := range creatives {
+		if cr.Video != "" || !strings.HasPrefix(cr.Image, s.root+"/") {
+			t.Errorf("creative %d = %+v, want an image served by %s", i, cr, s.root)
+			continue
+		}
+		wantMedia(t, cr.Image, []string{"image/png", "image/jpeg"}[i])
+	}
 	wantPosts := []client.PostEntry{{Provider: "GENERAL", Caption: "Launch day", Creatives: creatives}, {Provider: "MASTODON", Caption: "Launch day", Creatives: creatives}, {Provider: "LINKEDIN", Caption: "Launch day", Creatives: creatives}}
 	if got.Status != client.StatusScheduled || got.ScheduledAt == nil || !got.ScheduledAt.Equal(at) || got.PostType != "REGULAR" || got.WorkspaceID != ws {
 		t.Errorf("GetPost = %+v, want SCHEDULED at %v", got, at)
@@ -113,14 +124,26 @@ func testCreatePost(t *testing.T, s *server) {
 	// Media without a caption; a caption of exactly 10,000 characters; a
 	// profile that needs reconnecting in a draft.
 	for _, in := range []client.PostInput{
-		{MediaURLs: []string{"https://cdn.example/only.jpg"}},
+		{MediaURLs: []string{mediaBase + "/c.gif"}},
+		{Caption: "a video", MediaURLs: []string{mediaBase + "/v.mp4"}},
 		{Caption: strings.Repeat("é", 10000)},
 		{Caption: "draft to a broken profile", SocialProfileIDs: []string{broken}},
 		{Caption: "explicit null", ScheduledAt: nil},
 	} {
 		p := check(c.CreatePost(ctx, ws, in))(t)
-		if g := check(c.GetPost(ctx, p.ID))(t); g.Status != client.StatusDraft || g.Posts[0].Caption != in.Caption {
-			t.Errorf("post of %+v = %+v, want a draft with its caption", in, g)
+		g := check(c.GetPost(ctx, p.ID))(t)
+		if g.Status != client.StatusDraft || g.Posts[0].Caption != in.Caption || len(g.Posts[0].Creatives) != len(in.MediaURLs) {
+			t.Errorf("post of %+v = %+v, want a draft with its caption and media", in, g)
+		}
+		for _, cr := range g.Posts[0].Creatives {
+			switch {
+			case strings.HasSuffix(in.MediaURLs[0], ".mp4") && cr.Video != "":
+				wantMedia(t, cr.Video, "video/mp4")
+			case strings.HasSuffix(in.MediaURLs[0], ".gif") && cr.Image != "":
+				wantMedia(t, cr.Image, "image/gif")
+			default:
+				t.Errorf("creative %+v for %s", cr, in.MediaURLs[0])
+			}
 		}
 	}
 	a = s.raw(t, "POST", "/post?workspaceId="+ws, s.adminKey, `{"caption":"null date","scheduledAt":null,"mediaUrls":null,"socialProfileIds":null}`)
@@ -159,7 +182,7 @@ func postErrorCases(s *server, t *testing.T) (ws string, cases []postErrorCase) 
 		pe("trailing data", q, `{"caption":"x"} {"caption":"y"}`, 400, "body"),
 		pe("caption a number", q, `{"caption":5}`, 400, "caption"),
 		pe("caption an array", q, `{"caption":["x"]}`, 400, "caption"),
-		pe("mediaUrls a string", q, `{"mediaUrls":"https://cdn.example/a.png"}`, 400, "mediaUrls"),
+		pe("mediaUrls a string", q, `{"mediaUrls":"`+mediaBase+`/a.png"}`, 400, "mediaUrls"),
 		pe("mediaUrls of numbers", q, `{"mediaUrls":[1]}`, 400, "mediaUrls"),
 		pe("socialProfileIds a string", q, `{"caption":"x","socialProfileIds":"abc"}`, 400, "socialProfileIds"),
 		pe("socialProfileIds an object", q, `{"caption":"x","socialProfileIds":{"a":1}}`, 400, "socialProfileIds"),
@@ -172,7 +195,9 @@ func postErrorCases(s *server, t *testing.T) (ws string, cases []postErrorCase) 
 		pe("blank caption", q, `{"caption":"  \n "}`, 400, "caption"),
 		pe("caption too long", q, `{"caption":"`+strings.Repeat("a", 10001)+`"}`, 400, "caption"),
 		pe("media URL not http", q, `{"mediaUrls":["ftp://cdn.example/a.png"]}`, 400, "mediaUrls[0]"),
-		pe("media URL relative", q, `{"caption":"x","mediaUrls":["https://cdn.example/a.png","/b.png"]}`, 400, "mediaUrls[1]"),
+		pe("media URL relative", q, `{"caption":"x","mediaUrls":["`+mediaBase+`/a.png","/b.png"]}`, 400, "mediaUrls[1]"),
+		pe("media not found", q, `{"caption":"x","mediaUrls":["`+mediaBase+`/missing.png"]}`, 400, "mediaUrls[0]", "404"),
+		pe("media not an image", q, `{"caption":"x","mediaUrls":["`+mediaBase+`/a.png","`+mediaBase+`/text.png"]}`, 400, "mediaUrls[1]"),
 		pe("date without zone", q, body(y+"-07-01T09:00:00", m), 400, "scheduledAt", "zone"),
 		pe("date only", q, body(y+"-07-01", m), 400, "scheduledAt"),
 		pe("garbage date", q, body("next tuesday", m), 400, "scheduledAt"),
@@ -484,9 +509,13 @@ func testUpdatePost(t *testing.T, s *server) {
 	}
 
 	// Herald's extensions: caption, media and profiles.
-	noErr(t, c.UpdatePost(ctx, p.ID, client.PostPatch{Caption: ptr("new words"), MediaURLs: &[]string{"https://cdn.example/v.mp4"}, SocialProfileIDs: &[]string{l, m}, ScheduledAt: &at2}))
+	noErr(t, c.UpdatePost(ctx, p.ID, client.PostPatch{Caption: ptr("new words"), MediaURLs: &[]string{mediaBase + "/a.png"}, SocialProfileIDs: &[]string{l, m}, ScheduledAt: &at2}))
 	g = check(c.GetPost(ctx, p.ID))(t)
-	wantPosts := []client.PostEntry{{Provider: "GENERAL", Caption: "new words", Creatives: []client.Creative{{Video: "https://cdn.example/v.mp4"}}}}
+	if cr := g.Posts[0].Creatives; len(cr) != 1 || cr[0].Image == "" {
+		t.Fatalf("after patching mediaUrls: creatives %+v, want one image", cr)
+	}
+	wantMedia(t, g.Posts[0].Creatives[0].Image, "image/png")
+	wantPosts := []client.PostEntry{{Provider: "GENERAL", Caption: "new words", Creatives: g.Posts[0].Creatives}}
 	var targets []string
 	for _, tg := range g.SocialProfiles {
 		targets = append(targets, tg.SocialProfile.ID)
@@ -653,5 +682,70 @@ func testForeignIDs(t *testing.T, s *server) {
 	// Their post is untouched.
 	if g := check(sc.GetPost(ctx, post.ID))(t); g.Status != client.StatusScheduled || g.Posts[0].Caption != "theirs" {
 		t.Errorf("the stranger's post is now %+v", g)
+	}
+}
+
+// testPublishAndRetry covers POST /post/{id}/publish and /retry on feed
+// profiles, which publish without any outside server. Whether the post is
+// still queued or already published when the test looks depends on the
+// publishing engine; both are accepted.
+func testPublishAndRetry(t *testing.T, s *server) {
+	ctx := t.Context()
+	c := s.admin(t)
+	ws := s.newWorkspace(t)
+	feed := check(c.ConnectProfile(ctx, ws, client.ProfileCredentials{Provider: "feed", Name: "Releases"}))(t)
+	queued := []string{"scheduled", "publishing", "processing", "published"}
+
+	draft := check(c.CreatePost(ctx, ws, client.PostInput{Caption: "now", SocialProfileIDs: []string{feed.ID}}))(t)
+	a := s.raw(t, "POST", "/post/"+draft.ID+"/publish", s.adminKey, "")
+	if a.status != http.StatusOK || strings.TrimSpace(string(a.body)) != "{}" {
+		t.Errorf("publish = %d %s, want 200 {}", a.status, a.body)
+	}
+	g := check(c.GetPost(ctx, draft.ID))(t)
+	if g.Status != client.StatusScheduled && g.Status != client.StatusPosted || g.ScheduledAt == nil || g.ScheduledAt.After(time.Now().Add(time.Minute)) ||
+		!slices.Contains(queued, g.SocialProfiles[0].State) {
+		t.Errorf("after publish now: %+v, want SCHEDULED for now (or POSTED)", g)
+	}
+
+	empty := check(c.CreatePost(ctx, ws, client.PostInput{Caption: "nowhere"}))(t)
+	wantAPIError(t, c.PublishPost(ctx, empty.ID), http.StatusBadRequest, "socialProfileIds")
+	wantAPIError(t, c.PublishPost(ctx, "cxxxxxxxxxxxxxxxxxxxxxxxx"), http.StatusNotFound)
+	wantAPIError(t, c.PublishPost(ctx, draft.ID, client.WithWorkspace(s.newWorkspace(t))), http.StatusNotFound)
+	stranger := s.initUser(t, "publish-"+s.name+"@example.com")
+	wantAPIError(t, s.client(t, stranger.APIKey).PublishPost(ctx, draft.ID), http.StatusNotFound)
+	wantAPIError(t, s.client(t, stranger.APIKey).RetryPost(ctx, draft.ID, true), http.StatusNotFound)
+
+	// Retry takes failed and needs_attention targets only.
+	at := future(7 * time.Hour)
+	sched := check(c.CreatePost(ctx, ws, client.PostInput{Caption: "later", SocialProfileIDs: []string{feed.ID}, ScheduledAt: &at}))(t)
+	wantAPIError(t, c.RetryPost(ctx, sched.ID, false), http.StatusConflict, "no failed target")
+
+	failed := check(c.CreatePost(ctx, ws, client.PostInput{Caption: "failed once", SocialProfileIDs: []string{feed.ID}, ScheduledAt: &at}))(t)
+	s.setTargetStates(t, failed.ID, herald.TargetFailed)
+	noErr(t, c.RetryPost(ctx, failed.ID, false))
+	if g := check(c.GetPost(ctx, failed.ID))(t); !slices.Contains(queued, g.SocialProfiles[0].State) || g.SocialProfiles[0].ErrorMessage != nil {
+		t.Errorf("after retry: %+v, want the target queued again", g.SocialProfiles[0])
+	}
+
+	unsure := check(c.CreatePost(ctx, ws, client.PostInput{Caption: "maybe posted", SocialProfileIDs: []string{feed.ID}, ScheduledAt: &at}))(t)
+	s.setTargetStates(t, unsure.ID, herald.TargetNeedsAttention)
+	wantAPIError(t, c.RetryPost(ctx, unsure.ID, false), http.StatusConflict, "confirm")
+	wantStatus(t, "retry bad JSON", s.raw(t, "POST", "/post/"+unsure.ID+"/retry", s.adminKey, `{"confirm":`), http.StatusBadRequest, "body")
+	wantStatus(t, "retry confirm a string", s.raw(t, "POST", "/post/"+unsure.ID+"/retry", s.adminKey, `{"confirm":"yes"}`), http.StatusBadRequest, "confirm")
+	noErr(t, c.RetryPost(ctx, unsure.ID, true))
+
+	// A post being published cannot be published again.
+	busy := check(c.CreatePost(ctx, ws, client.PostInput{Caption: "busy", SocialProfileIDs: []string{feed.ID}, ScheduledAt: &at}))(t)
+	s.setTargetStates(t, busy.ID, herald.TargetPublishing)
+	wantAPIError(t, c.PublishPost(ctx, busy.ID), http.StatusConflict, busy.ID)
+	wantAPIError(t, c.RetryPost(ctx, busy.ID, true), http.StatusConflict, busy.ID)
+}
+
+// wantMedia checks that a creative's URL serves the file, with its type.
+func wantMedia(t *testing.T, url, contentType string) {
+	t.Helper()
+	a := rawURL(t, "GET", url, "", "")
+	if a.status != http.StatusOK || a.header.Get("Content-Type") != contentType || len(a.body) == 0 {
+		t.Errorf("GET %s = %d %s (%d bytes), want %s", url, a.status, a.header.Get("Content-Type"), len(a.body), contentType)
 	}
 }

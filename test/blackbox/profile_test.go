@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -142,4 +143,80 @@ func checkConnectionInfo(t *testing.T, s *server, ws string, info *client.Connec
 	if info.Instructions == "" {
 		t.Error("instructions are empty")
 	}
+}
+
+// testConnectProfile connects feed profiles with POST /social-profiles (the
+// one network whose credentials need no outside server) and disconnects
+// them.
+func testConnectProfile(t *testing.T, s *server) {
+	ctx := t.Context()
+	c := s.admin(t)
+	ws := s.newWorkspace(t)
+
+	a := s.raw(t, "POST", "/social-profiles?workspaceId="+ws, s.adminKey, `{"provider":"feed","name":"Company news"}`)
+	wantStatus(t, "connect a feed", a, http.StatusCreated)
+	var p client.SocialProfile
+	json.Unmarshal(a.body, &p)
+	if p.ID == "" || p.Provider != "feed" || p.Name != "Company news" || p.WorkspaceID != ws || p.Status != "connected" {
+		t.Errorf("connected profile = %s", a.body)
+	}
+	if strings.Contains(string(a.body), "credentials") || strings.Contains(string(a.body), "secret") {
+		t.Errorf("the answer shows credentials: %s", a.body)
+	}
+	p2 := check(c.ConnectProfile(ctx, ws, client.ProfileCredentials{Provider: "FEED", Name: "Changelog"}))(t)
+	if p2.Provider != "feed" {
+		t.Errorf("provider FEED connected as %q, want feed", p2.Provider)
+	}
+	got := check(c.SocialProfiles(ctx, ws))(t)
+	if len(got) != 2 || !cmp.Equal(got[0], p) && !cmp.Equal(got[1], p) {
+		t.Errorf("SocialProfiles = %+v, want the two feeds", got)
+	}
+
+	stranger := s.initUser(t, "connect-profile-"+s.name+"@example.com")
+	for _, tt := range []struct {
+		name, query, body string
+		status            int
+		field             string
+	}{
+		{"no provider", ws, `{"name":"x"}`, 400, "provider"},
+		{"provider of the wrong type", ws, `{"provider":1}`, 400, "provider"},
+		{"browser network", ws, `{"provider":"linkedin"}`, 400, "provider"},
+		{"unknown network", ws, `{"provider":"myspace"}`, 400, "provider"},
+		{"feed without a name", ws, `{"provider":"feed"}`, 400, "name"},
+		{"mastodon without a server", ws, `{"provider":"mastodon","accessToken":"t"}`, 400, "instanceUrl"},
+		{"discord with a bad webhook", ws, `{"provider":"discord","webhookUrl":"not a url"}`, 400, "webhook"},
+		{"unknown field", ws, `{"provider":"feed","name":"x","password":"y"}`, 400, "password"},
+		{"bad JSON", ws, `{"provider":"feed"`, 400, "body"},
+		{"empty body", ws, ``, 400, "body"},
+		{"without workspace", "", `{"provider":"feed","name":"x"}`, 400, "workspaceId"},
+		{"another user's workspace", stranger.WorkspaceID, `{"provider":"feed","name":"x"}`, 404, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			wantStatus(t, tt.body, s.raw(t, "POST", "/social-profiles?workspaceId="+tt.query, s.adminKey, tt.body), tt.status, tt.field)
+		})
+	}
+
+	// Disconnecting is refused while a scheduled post targets the profile.
+	at := future(6 * time.Hour)
+	post := check(c.CreatePost(ctx, ws, client.PostInput{Caption: "to the feed", SocialProfileIDs: []string{p.ID}, ScheduledAt: &at}))(t)
+	wantAPIError(t, c.DisconnectProfile(ctx, ws, p.ID), http.StatusConflict, "Company news")
+	noErr(t, c.DeletePost(ctx, post.ID))
+	a = s.raw(t, "DELETE", "/social-profiles/"+p.ID+"?workspaceId="+ws, s.adminKey, "")
+	if a.status != http.StatusOK || strings.TrimSpace(string(a.body)) != "{}" {
+		t.Errorf("DELETE /social-profiles/{id} = %d %s, want 200 {}", a.status, a.body)
+	}
+	if got := check(c.SocialProfiles(ctx, ws))(t); len(got) != 1 || got[0].ID != p2.ID {
+		t.Errorf("after disconnecting SocialProfiles = %+v, want only %s", got, p2.ID)
+	}
+	wantAPIError(t, c.DisconnectProfile(ctx, ws, p.ID), http.StatusNotFound)
+	wantAPIError(t, c.DisconnectProfile(ctx, s.newWorkspace(t), p2.ID), http.StatusNotFound)
+	wantAPIError(t, s.client(t, stranger.APIKey).DisconnectProfile(ctx, ws, p2.ID), http.StatusNotFound)
+	wantStatus(t, "disconnect without workspace", s.raw(t, "DELETE", "/social-profiles/"+p2.ID, s.adminKey, ""), http.StatusBadRequest, "workspaceId")
+	if got := check(c.SocialProfiles(ctx, ws))(t); len(got) != 1 {
+		t.Errorf("after refused disconnects SocialProfiles = %+v, want %s still there", got, p2.ID)
+	}
+	// A profile that is gone cannot be targeted.
+	_, err := c.CreatePost(ctx, ws, client.PostInput{Caption: "x", SocialProfileIDs: []string{p.ID}})
+	wantAPIError(t, err, http.StatusNotFound, "socialProfileIds[0]")
 }

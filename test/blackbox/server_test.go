@@ -54,6 +54,11 @@ type serverOptions struct {
 	rateLimit int
 	// dataDir and dbURL reuse the storage of an earlier server (restart).
 	dataDir, dbURL string
+	// args are more flags for serve.
+	args []string
+	// denyPrivate leaves out --allow-private-networks=true, which the
+	// servers otherwise get to download media from mediaBase.
+	denyPrivate bool
 }
 
 // server is a running `herald serve` subprocess.
@@ -97,9 +102,14 @@ func startServer(t *testing.T, b backend, o serverOptions) *server {
 		o.rateLimit = 1_000_000
 	}
 	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--rate-limit", strconv.Itoa(o.rateLimit)}, s.storageArgs()...)
+	if !o.denyPrivate {
+		args = append(args, "--allow-private-networks=true")
+	}
+	args = append(args, o.args...)
 	s.cmd = exec.Command(heraldBin, args...)
 	s.cmd.Env = cleanEnv()
 	s.cmd.Stderr = s.stderr
+	dieWithTest(s.cmd)
 	stdout, err := s.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -151,7 +161,7 @@ func startServer(t *testing.T, b backend, o serverOptions) *server {
 func (s *server) stop(t *testing.T) {
 	t.Helper()
 	s.stopOnce.Do(func() {
-		if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
 			t.Errorf("SIGTERM: %v", err)
 		}
 		done := make(chan error, 1)

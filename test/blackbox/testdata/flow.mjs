@@ -3,7 +3,9 @@
 // Ocoya's; the black-box tests run it against Herald and check the summary.
 //
 // Environment: OCOYA_API_KEY; OCOYA_BASE_URL (default Ocoya's);
-// SCHEDULED_AT and RESCHEDULED_AT (ISO-8601 times in the future).
+// SCHEDULED_AT and RESCHEDULED_AT (ISO-8601 times in the future);
+// MEDIA_URL (an image Herald can download; Ocoya's examples use
+// https://yourmediaurl.com).
 const BASE_URL = process.env.OCOYA_BASE_URL ?? 'https://app.ocoya.com/api/_public/v1'
 
 async function api(method, path, body, { allowError = false } = {}) {
@@ -45,7 +47,7 @@ const { data: studioTemplates } = await api('GET', `/studio-templates?workspaceI
 // 6. Create a scheduled post.
 const { data: created } = await api('POST', `/post?workspaceId=${workspaceId}`, {
   caption: 'Happy new year everyone!',
-  mediaUrls: ['https://yourmediaurl.com/happy.png'],
+  mediaUrls: [process.env.MEDIA_URL],
   socialProfileIds: profiles.map((p) => p.id),
   scheduledAt: process.env.SCHEDULED_AT,
 })

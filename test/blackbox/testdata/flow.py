@@ -4,7 +4,9 @@ calls are the same). Only the base URL differs from Ocoya's; the black-box
 tests run it against Herald and check the summary it prints.
 
 Environment: OCOYA_API_KEY; OCOYA_BASE_URL (default Ocoya's);
-SCHEDULED_AT and RESCHEDULED_AT (ISO-8601 times in the future).
+SCHEDULED_AT and RESCHEDULED_AT (ISO-8601 times in the future);
+MEDIA_URL (an image Herald can download; Ocoya's examples use
+https://yourmediaurl.com).
 """
 
 import json
@@ -64,7 +66,7 @@ _, created = api(
     f"/post?workspaceId={workspace_id}",
     {
         "caption": "Happy new year everyone!",
-        "mediaUrls": ["https://yourmediaurl.com/happy.png"],
+        "mediaUrls": [os.environ["MEDIA_URL"]],
         "socialProfileIds": [p["id"] for p in profiles],
         "scheduledAt": os.environ["SCHEDULED_AT"],
     },

@@ -4,7 +4,9 @@
 # black-box tests run it against Herald and check the summary it prints.
 #
 # Environment: OCOYA_API_KEY; OCOYA_BASE_URL (default Ocoya's);
-# SCHEDULED_AT and RESCHEDULED_AT (ISO-8601 times in the future).
+# SCHEDULED_AT and RESCHEDULED_AT (ISO-8601 times in the future);
+# MEDIA_URL (an image Herald can download; Ocoya's examples use
+# https://yourmediaurl.com).
 set -euo pipefail
 BASE_URL="${OCOYA_BASE_URL:-https://app.ocoya.com/api/_public/v1}"
 
@@ -54,7 +56,7 @@ STUDIO_TEMPLATES=$(api GET "/studio-templates?workspaceId=$WORKSPACE_ID" | count
 # 6. Create a scheduled post.
 POST_GROUP_ID=$(api POST "/post?workspaceId=$WORKSPACE_ID" "{
   \"caption\": \"Happy new year everyone!\",
-  \"mediaUrls\": [\"https://yourmediaurl.com/happy.png\"],
+  \"mediaUrls\": [\"$MEDIA_URL\"],
   \"socialProfileIds\": $PROFILE_IDS,
   \"scheduledAt\": \"$SCHEDULED_AT\"
 }" | field postGroupId)
