@@ -81,6 +81,8 @@ type Post struct {
 	Status      PostStatus
 	Caption     string
 	Media       []PostMedia
+	// Options are per-network settings (visibility, language, ...).
+	Options     PostOptions
 	ScheduledAt *time.Time
 	// Version increases whenever the schedule changes, so that a publish job
 	// queued for an earlier schedule knows it is stale.

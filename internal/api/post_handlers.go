@@ -24,7 +24,7 @@ func postInput(w http.ResponseWriter, r *http.Request) (app.PostInput, error) {
 	if err != nil {
 		return app.PostInput{}, err
 	}
-	return app.PostInput{Caption: req.Caption, MediaURLs: req.MediaURLs, SocialProfileIDs: req.SocialProfileIDs, ScheduledAt: at}, nil
+	return app.PostInput{Caption: req.Caption, Options: req.Options, MediaURLs: req.MediaURLs, SocialProfileIDs: req.SocialProfileIDs, ScheduledAt: at}, nil
 }
 
 func (h *Handler) createPost(w http.ResponseWriter, r *http.Request) error {
@@ -106,7 +106,7 @@ func (h *Handler) updatePost(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeRequest(w, r, &req); err != nil {
 		return err
 	}
-	patch := app.PostPatch{Caption: req.Caption, MediaURLs: req.MediaURLs, SocialProfileIDs: req.SocialProfileIDs, SetSchedule: req.ScheduledAt.Set}
+	patch := app.PostPatch{Caption: req.Caption, Options: req.Options, MediaURLs: req.MediaURLs, SocialProfileIDs: req.SocialProfileIDs, SetSchedule: req.ScheduledAt.Set}
 	at, err := parseOptionalTime("scheduledAt", req.ScheduledAt.Value)
 	if err != nil {
 		return err

@@ -208,17 +208,19 @@ func toStudioTemplate(s *herald.StudioTemplate) studioTemplateResponse {
 }
 
 type createPostRequest struct {
-	Caption          string       `json:"caption" doc:"Up to 10,000 characters; required unless mediaUrls is given."`
-	MediaURLs        []string     `json:"mediaUrls" doc:"Public URLs of images (PNG, JPEG, GIF, WebP) or videos (MP4, MOV), at most 20. Herald downloads and checks them when the post is created (5 MiB each by default) and publishes exactly those files; a URL of a file on this Herald (the url of POST /media or of a post's creatives) is used without downloading. Each target network's rules are checked; where a copy fixes a rule without visible loss (PNG to JPEG, a smaller image) Herald makes it for that network."`
-	SocialProfileIDs []string     `json:"socialProfileIds" doc:"Profiles of this workspace to publish to."`
-	ScheduledAt      optionalTime `json:"scheduledAt" type:"string,null" format:"date-time" doc:"When to publish (ISO-8601 with a zone). Without it the post is a draft."`
+	Caption          string             `json:"caption" doc:"Up to 10,000 characters; required unless mediaUrls is given."`
+	Options          herald.PostOptions `json:"options" type:"object" doc:"Herald extension: per-network settings, such as {\"mastodon\": {\"visibility\": \"unlisted\", \"spoilerText\": \"…\", \"language\": \"en\", \"sensitive\": \"true\"}, \"bluesky\": {\"language\": \"en,de\"}, \"telegram\": {\"parseMode\": \"HTML\"}}."`
+	MediaURLs        []string           `json:"mediaUrls" doc:"Public URLs of images (PNG, JPEG, GIF, WebP) or videos (MP4, MOV), at most 20. Herald downloads and checks them when the post is created (5 MiB each by default) and publishes exactly those files; a URL of a file on this Herald (the url of POST /media or of a post's creatives) is used without downloading. Each target network's rules are checked; where a copy fixes a rule without visible loss (PNG to JPEG, a smaller image) Herald makes it for that network."`
+	SocialProfileIDs []string           `json:"socialProfileIds" doc:"Profiles of this workspace to publish to."`
+	ScheduledAt      optionalTime       `json:"scheduledAt" type:"string,null" format:"date-time" doc:"When to publish (ISO-8601 with a zone). Without it the post is a draft."`
 }
 
 type patchPostRequest struct {
-	ScheduledAt      optionalTime `json:"scheduledAt" type:"string,null" format:"date-time" doc:"New time to publish; null turns the post back into a draft."`
-	Caption          *string      `json:"caption" doc:"Herald extension."`
-	MediaURLs        *[]string    `json:"mediaUrls" doc:"Herald extension: replaces the files, downloaded and checked as in POST /post."`
-	SocialProfileIDs *[]string    `json:"socialProfileIds" doc:"Herald extension: replaces the targets."`
+	ScheduledAt      optionalTime        `json:"scheduledAt" type:"string,null" format:"date-time" doc:"New time to publish; null turns the post back into a draft."`
+	Caption          *string             `json:"caption" doc:"Herald extension."`
+	Options          *herald.PostOptions `json:"options" type:"object" doc:"Herald extension: per-network settings (see POST /post)."`
+	MediaURLs        *[]string           `json:"mediaUrls" doc:"Herald extension: replaces the files, downloaded and checked as in POST /post."`
+	SocialProfileIDs *[]string           `json:"socialProfileIds" doc:"Herald extension: replaces the targets."`
 }
 
 type createPostResponse struct {
@@ -262,15 +264,16 @@ type targetResponse struct {
 }
 
 type postGroupResponse struct {
-	ID             string           `json:"id"`
-	PostType       string           `json:"postType" enum:"REGULAR"`
-	Status         string           `json:"status" enum:"DRAFT,SCHEDULED,POSTED,ERROR,NEEDS_ATTENTION,PENDING_CLIENT_APPROVAL,PENDING_INTERNAL_APPROVAL"`
-	ScheduledAt    *string          `json:"scheduledAt"`
-	Posts          []postEntry      `json:"posts"`
-	SocialProfiles []targetResponse `json:"socialProfiles"`
-	WorkspaceID    string           `json:"workspaceId" doc:"Herald extension."`
-	CreatedAt      string           `json:"createdAt" doc:"Herald extension."`
-	UpdatedAt      string           `json:"updatedAt" doc:"Herald extension."`
+	ID             string             `json:"id"`
+	PostType       string             `json:"postType" enum:"REGULAR"`
+	Status         string             `json:"status" enum:"DRAFT,SCHEDULED,POSTED,ERROR,NEEDS_ATTENTION,PENDING_CLIENT_APPROVAL,PENDING_INTERNAL_APPROVAL"`
+	ScheduledAt    *string            `json:"scheduledAt"`
+	Posts          []postEntry        `json:"posts"`
+	SocialProfiles []targetResponse   `json:"socialProfiles"`
+	WorkspaceID    string             `json:"workspaceId" doc:"Herald extension."`
+	Options        herald.PostOptions `json:"options" type:"object" doc:"Herald extension: per-network settings."`
+	CreatedAt      string             `json:"createdAt" doc:"Herald extension."`
+	UpdatedAt      string             `json:"updatedAt" doc:"Herald extension."`
 }
 
 func toPostGroup(a *app.App, p *herald.Post) postGroupResponse {
@@ -285,7 +288,10 @@ func toPostGroup(a *app.App, p *herald.Post) postGroupResponse {
 	r := postGroupResponse{ID: p.ID, PostType: p.PostType, Status: string(p.Status), ScheduledAt: timePtr(p.ScheduledAt),
 		Posts:          []postEntry{{Provider: "GENERAL", Caption: p.Caption, Creatives: creatives}},
 		SocialProfiles: make([]targetResponse, 0, len(p.Targets)),
-		WorkspaceID:    p.WorkspaceID, CreatedAt: herald.FormatTime(p.CreatedAt), UpdatedAt: herald.FormatTime(p.UpdatedAt)}
+		WorkspaceID:    p.WorkspaceID, Options: p.Options, CreatedAt: herald.FormatTime(p.CreatedAt), UpdatedAt: herald.FormatTime(p.UpdatedAt)}
+	if r.Options == nil {
+		r.Options = herald.PostOptions{}
+	}
 	seen := map[string]bool{}
 	for _, t := range p.Targets {
 		if up := strings.ToUpper(t.Provider); !seen[up] {

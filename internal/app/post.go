@@ -16,6 +16,7 @@ import (
 // PostInput is the body of POST /post (and of POST /post/validate).
 type PostInput struct {
 	Caption          string
+	Options          herald.PostOptions
 	MediaURLs        []string
 	SocialProfileIDs []string
 	ScheduledAt      *time.Time
@@ -26,6 +27,7 @@ type PostInput struct {
 // draft.
 type PostPatch struct {
 	Caption          *string
+	Options          *herald.PostOptions
 	MediaURLs        *[]string
 	SocialProfileIDs *[]string
 	SetSchedule      bool
@@ -134,6 +136,9 @@ func (a *App) buildPost(ctx context.Context, q store.Querier, workspaceID string
 	if err := herald.ValidateCaption(in.Caption); err != nil {
 		return nil, err
 	}
+	if err := in.Options.Validate(); err != nil {
+		return nil, err
+	}
 	if err := herald.ValidateMediaURLs(in.MediaURLs); err != nil {
 		return nil, err
 	}
@@ -142,7 +147,7 @@ func (a *App) buildPost(ctx context.Context, q store.Querier, workspaceID string
 		return nil, err
 	}
 	p := &herald.Post{ID: herald.NewID(), WorkspaceID: workspaceID, CreatedBy: m.UserID, PostType: herald.PostTypeRegular,
-		Status: herald.StatusDraft, Caption: in.Caption, CreatedAt: now, UpdatedAt: now}
+		Status: herald.StatusDraft, Caption: in.Caption, Options: in.Options, CreatedAt: now, UpdatedAt: now}
 	if in.ScheduledAt != nil {
 		p.Status = herald.StatusScheduled
 		p.ScheduledAt = in.ScheduledAt
@@ -302,6 +307,12 @@ func (a *App) UpdatePost(ctx context.Context, workspaceID, id string, patch Post
 				return err
 			}
 			p.Caption = *patch.Caption
+		}
+		if patch.Options != nil {
+			if err := patch.Options.Validate(); err != nil {
+				return err
+			}
+			p.Options = *patch.Options
 		}
 		if patch.MediaURLs != nil {
 			if err := herald.ValidateMediaURLs(*patch.MediaURLs); err != nil {

@@ -283,3 +283,23 @@ func TestDaylightSavingChange(t *testing.T) {
 		}
 	})
 }
+
+func TestNetworkOptionsReachTheNetwork(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, open func(t *testing.T) *env) {
+		e := open(t)
+		m := e.mastodonProfile()
+		at := e.clock.Now().Add(2 * time.Second)
+		p, err := e.app.CreatePost(e.ctx, e.ws, app.PostInput{Caption: "Spoilers ahead", SocialProfileIDs: []string{m.ID}, ScheduledAt: &at,
+			Options: herald.PostOptions{"mastodon": {"visibility": "unlisted", "spoilerText": "Season finale", "language": "de", "sensitive": "true"}}})
+		must(t, err)
+		got := e.settle(p.ID)
+		st, ok := e.masto.Status(got.Targets[0].RemoteID)
+		if !ok {
+			t.Fatalf("status %s not on the fake", got.Targets[0].RemoteID)
+		}
+		if st.Visibility != "unlisted" || st.SpoilerText != "Season finale" || st.Language != "de" || !st.Sensitive {
+			t.Errorf("status = %+v", st)
+		}
+	})
+}

@@ -172,7 +172,7 @@ func (w *worker) run(ctx context.Context, log *slog.Logger, p *herald.Post, t *h
 	if err != nil {
 		return outcome{}, err
 	}
-	req := &provider.PublishRequest{Key: t.ID, Text: p.Caption, Media: media, ScheduledAt: *p.ScheduledAt}
+	req := &provider.PublishRequest{Key: t.ID, Text: p.Caption, Media: media, Options: p.Options[t.Provider], ScheduledAt: *p.ScheduledAt}
 	// The attempt must end within its lease. Publishing gets two thirds of
 	// it; the last third is kept for looking the post up when the answer
 	// to publishing is lost.

@@ -43,19 +43,30 @@ func decodeMedia(s string) ([]herald.PostMedia, error) {
 	return out, nil
 }
 
-const postCols = `id, workspace_id, created_by, post_type, status, caption, media, scheduled_at, version, created_at, updated_at`
+func encodeOptions(o herald.PostOptions) string {
+	if o == nil {
+		return "{}"
+	}
+	b, _ := json.Marshal(o)
+	return string(b)
+}
+
+const postCols = `id, workspace_id, created_by, post_type, status, caption, media, options, scheduled_at, version, created_at, updated_at`
 
 func scanPost(row Row) (*herald.Post, error) {
 	var p herald.Post
-	var status, media string
+	var status, media, options string
 	var scheduled *int64
 	var version, created, updated int64
-	if err := row.Scan(&p.ID, &p.WorkspaceID, &p.CreatedBy, &p.PostType, &status, &p.Caption, &media, &scheduled, &version, &created, &updated); err != nil {
+	if err := row.Scan(&p.ID, &p.WorkspaceID, &p.CreatedBy, &p.PostType, &status, &p.Caption, &media, &options, &scheduled, &version, &created, &updated); err != nil {
 		return nil, notFound("Post", err)
 	}
 	var err error
 	if p.Media, err = decodeMedia(media); err != nil {
 		return nil, err
+	}
+	if err := json.Unmarshal([]byte(options), &p.Options); err != nil {
+		return nil, fmt.Errorf("corrupt options column: %w", err)
 	}
 	p.Status = herald.PostStatus(status)
 	p.ScheduledAt = fromMSPtr(scheduled)
@@ -88,8 +99,8 @@ func scanTarget(row Row) (*herald.PostTarget, error) {
 
 // CreatePost implements store.Querier.
 func (q *Queries) CreatePost(ctx context.Context, p *herald.Post) error {
-	if _, err := q.exec(ctx, `INSERT INTO posts (`+postCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		p.ID, p.WorkspaceID, p.CreatedBy, p.PostType, string(p.Status), p.Caption, encodeMedia(p.Media), msPtr(p.ScheduledAt),
+	if _, err := q.exec(ctx, `INSERT INTO posts (`+postCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, p.WorkspaceID, p.CreatedBy, p.PostType, string(p.Status), p.Caption, encodeMedia(p.Media), encodeOptions(p.Options), msPtr(p.ScheduledAt),
 		p.Version, ms(p.CreatedAt), ms(p.UpdatedAt)); err != nil {
 		return err
 	}
@@ -211,8 +222,8 @@ func (q *Queries) attachTargets(ctx context.Context, posts []*herald.Post) error
 
 // UpdatePost implements store.Querier.
 func (q *Queries) UpdatePost(ctx context.Context, p *herald.Post) error {
-	return q.execOne(ctx, "Post", `UPDATE posts SET status = ?, caption = ?, media = ?, scheduled_at = ?, version = ?, updated_at = ? WHERE id = ?`,
-		string(p.Status), p.Caption, encodeMedia(p.Media), msPtr(p.ScheduledAt), p.Version, ms(p.UpdatedAt), p.ID)
+	return q.execOne(ctx, "Post", `UPDATE posts SET status = ?, caption = ?, media = ?, options = ?, scheduled_at = ?, version = ?, updated_at = ? WHERE id = ?`,
+		string(p.Status), p.Caption, encodeMedia(p.Media), encodeOptions(p.Options), msPtr(p.ScheduledAt), p.Version, ms(p.UpdatedAt), p.ID)
 }
 
 // DeletePost implements store.Querier.

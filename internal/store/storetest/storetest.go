@@ -304,6 +304,7 @@ func testStudioTemplates(t *testing.T, s store.Store) {
 func newPost(f fixture, at time.Time, status herald.PostStatus, profiles ...*herald.SocialProfile) *herald.Post {
 	p := &herald.Post{ID: herald.NewID(), WorkspaceID: f.ws.ID, CreatedBy: f.user.ID, PostType: herald.PostTypeRegular, Status: status,
 		Caption: "Hello 👋 world", Media: []herald.PostMedia{{URL: "https://cdn/x.png", SourceURL: "https://src/x.png", Kind: "image", MIME: "image/png"}},
+		Options:   herald.PostOptions{"mastodon": {"visibility": "unlisted", "spoilerText": "CW ⚠"}},
 		CreatedAt: at, UpdatedAt: at, Targets: []*herald.PostTarget{}}
 	if status == herald.StatusScheduled {
 		s := at.Add(time.Hour)
