@@ -2,6 +2,7 @@ package publish_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -300,6 +301,58 @@ func TestNetworkOptionsReachTheNetwork(t *testing.T) {
 		}
 		if st.Visibility != "unlisted" || st.SpoilerText != "Season finale" || st.Language != "de" || !st.Sensitive {
 			t.Errorf("status = %+v", st)
+		}
+	})
+}
+
+func TestPostingQuotaDefersInsteadOfOverrunning(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, open func(t *testing.T) *env) {
+		e := open(t)
+		d := e.discordProfile() // the rule table: 30 posts a minute per webhook
+		var ids []string
+		at := e.clock.Now().Add(time.Hour)
+		for i := range 33 {
+			p, err := e.app.CreatePost(e.ctx, e.ws, app.PostInput{Caption: fmt.Sprintf("Burst %02d", i), SocialProfileIDs: []string{d.ID}, ScheduledAt: &at})
+			must(t, err)
+			ids = append(ids, p.ID)
+		}
+		e.clock.Set(at) // all due at once
+		// Wait until every post was tried: 30 published, 3 deferred.
+		deadline := time.Now().Add(45 * time.Second)
+		var published, deferred int
+		for time.Now().Before(deadline) {
+			published, deferred = 0, 0
+			for _, id := range ids {
+				p, err := e.store.FindPostByID(context.Background(), id)
+				must(t, err)
+				switch tg := p.Targets[0]; {
+				case tg.State == herald.TargetPublished:
+					published++
+				case tg.State == herald.TargetScheduled && tg.ErrorCode == "posting_limit" && tg.NextAttemptAt != nil:
+					deferred++
+				}
+			}
+			if published+deferred == len(ids) {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if published != 30 || deferred != 3 {
+			t.Fatalf("published %d, deferred %d; want 30 and 3", published, deferred)
+		}
+		if n := e.discord.Executes(); n != 30 {
+			t.Errorf("the network got %d messages, want 30", n)
+		}
+		// A minute later the deferred ones go out, each once.
+		e.clock.Set(e.clock.Now().Add(61 * time.Second))
+		for _, id := range ids {
+			e.settle(id)
+		}
+		for i := range 33 {
+			if n := e.discord.CountContent(fmt.Sprintf("Burst %02d", i)); n != 1 {
+				t.Errorf("Burst %02d published %d times", i, n)
+			}
 		}
 	})
 }

@@ -67,13 +67,16 @@ func (w *worker) Work(ctx context.Context, job *river.Job[PublishArgs]) error {
 			return w.defer_(ctx, p, t, *prof.RateLimitedUntil, "rate_limited",
 				fmt.Sprintf("Waiting for %s's rate limit on this account, which resets at %s.", t.Provider, herald.FormatTime(*prof.RateLimitedUntil)))
 		}
-		if until, reason := w.quota(ctx, prof, now); !until.IsZero() {
+		lease := now.Add(w.cfg.AttemptTimeout)
+		claimed, until, reason, err := w.claim(ctx, p, t, prof, lease, now)
+		if err != nil {
+			return err
+		}
+		if !until.IsZero() {
 			return w.defer_(ctx, p, t, until, "posting_limit", reason)
 		}
-		lease := now.Add(w.cfg.AttemptTimeout)
-		ok, err := w.store.ClaimPostTarget(ctx, t.ID, p.Version, lease, now)
-		if err != nil || !ok {
-			return err // not ours: changed, deleted, or claimed by another worker
+		if !claimed {
+			return nil // not ours: changed, deleted, or claimed by another worker
 		}
 		t.LeaseUntil = &lease
 		return w.attempt(ctx, log, p, t, prof, false)
@@ -104,20 +107,35 @@ func findTarget(p *herald.Post, id string) *herald.PostTarget {
 	return nil
 }
 
-// quota returns when a per-account posting quota from the rule table frees
-// a slot, if it is full now.
-func (w *worker) quota(ctx context.Context, prof *herald.SocialProfile, now time.Time) (time.Time, string) {
+// claim takes the target for this worker (scheduled → publishing under a
+// lease). Where the rule table gives the network a per-account posting
+// quota, the quota is checked in the same transaction, with the account's
+// row locked, so that workers publishing to one account at once cannot
+// together go over it: a full quota defers the target until a slot frees.
+func (w *worker) claim(ctx context.Context, p *herald.Post, t *herald.PostTarget, prof *herald.SocialProfile, lease, now time.Time) (claimed bool, until time.Time, reason string, err error) {
 	r, ok := provider.DefaultRules(prof.Provider)
 	if !ok || r.PostsPerWindow <= 0 || r.Window <= 0 {
-		return time.Time{}, ""
+		claimed, err = w.store.ClaimPostTarget(ctx, t.ID, p.Version, lease, now)
+		return claimed, time.Time{}, "", err
 	}
-	n, err := w.store.CountPublishedSince(ctx, prof.ID, now.Add(-r.Window))
-	if err != nil || n < r.PostsPerWindow {
-		return time.Time{}, ""
-	}
-	until := now.Add(r.Window / time.Duration(r.PostsPerWindow))
-	return until, fmt.Sprintf("This account reached %s's limit of %d posts per %s; Herald publishes the rest as the limit allows, next at %s.",
-		prof.Provider, r.PostsPerWindow, r.Window, herald.FormatTime(until))
+	err = w.store.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.LockSocialProfile(ctx, prof.ID); err != nil {
+			return err
+		}
+		n, err := tx.CountPublishedSince(ctx, prof.ID, now.Add(-r.Window))
+		if err != nil {
+			return err
+		}
+		if n >= r.PostsPerWindow {
+			until = now.Add(r.Window / time.Duration(r.PostsPerWindow))
+			reason = fmt.Sprintf("This account reached %s's limit of %d posts per %s; Herald publishes the rest as the limit allows, next at %s.",
+				prof.Provider, r.PostsPerWindow, r.Window, herald.FormatTime(until))
+			return nil
+		}
+		claimed, err = tx.ClaimPostTarget(ctx, t.ID, p.Version, lease, now)
+		return err
+	})
+	return claimed, until, reason, err
 }
 
 // defer_ records why a target waits and snoozes its job until then.
@@ -299,6 +317,12 @@ func (w *worker) record(ctx context.Context, log *slog.Logger, p *herald.Post, t
 	now := w.now().UTC()
 	ctx = context.WithoutCancel(ctx) // the outcome must be written even as the node stops
 	err := w.store.InTx(ctx, func(tx store.Tx) error {
+		// Locks are taken account first, then post, as claims take them.
+		if o.reconnect != "" || !o.limitedTo.IsZero() {
+			if err := tx.LockSocialProfile(ctx, prof.ID); err != nil {
+				return err
+			}
+		}
 		if err := tx.LockPost(ctx, p.ID); err != nil {
 			return err
 		}

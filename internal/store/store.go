@@ -129,9 +129,12 @@ type Querier interface {
 	// LockPost locks a post's row until the transaction ends, so that changes
 	// of a post and the claims of its targets happen one at a time.
 	LockPost(ctx context.Context, id string) error
-	// CountPublishedSince counts a profile's publications since a time, for
-	// posting quotas.
+	// CountPublishedSince counts a profile's publications since a time and
+	// its attempts in flight, for posting quotas.
 	CountPublishedSince(ctx context.Context, profileID string, since time.Time) (int, error)
+	// LockSocialProfile locks a profile's row until the transaction ends, so
+	// that quota checks and claims for one account happen one at a time.
+	LockSocialProfile(ctx context.Context, id string) error
 	// FindPostsPublishedTo lists the posts published to a profile, newest
 	// first (for feeds).
 	FindPostsPublishedTo(ctx context.Context, profileID string, limit int) ([]*herald.Post, error)

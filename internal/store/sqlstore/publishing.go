@@ -40,11 +40,19 @@ func (q *Queries) LockPost(ctx context.Context, id string) error {
 	return notFound("Post", err)
 }
 
-// CountPublishedSince implements store.Querier.
+// CountPublishedSince implements store.Querier: publications since a time
+// and attempts in flight, which may become publications.
 func (q *Queries) CountPublishedSince(ctx context.Context, profileID string, since time.Time) (int, error) {
 	var n int64
-	err := q.queryRow(ctx, `SELECT COUNT(*) FROM post_targets WHERE social_profile_id = ? AND published_at >= ?`, profileID, ms(since)).Scan(&n)
+	err := q.queryRow(ctx, `SELECT COUNT(*) FROM post_targets WHERE social_profile_id = ? AND (published_at >= ? OR state IN ('publishing', 'processing'))`, profileID, ms(since)).Scan(&n)
 	return int(n), err
+}
+
+// LockSocialProfile implements store.Querier.
+func (q *Queries) LockSocialProfile(ctx context.Context, id string) error {
+	var got string
+	err := q.w.QueryRow(ctx, q.sql(`SELECT id FROM social_profiles WHERE id = ?`+q.d.ForUpdate), id).Scan(&got)
+	return notFound("Social profile", err)
 }
 
 // FindPostsPublishedTo implements store.Querier.
