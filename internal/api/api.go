@@ -135,11 +135,11 @@ func NewHandler(a *app.App, cfg Config, log *slog.Logger, now func() time.Time) 
 	for _, rt := range h.routes {
 		h.mux.Handle(rt.method+" "+BasePath+rt.path, h.wrap(rt))
 	}
-	h.mux.Handle("/", h.wrap(route{public: true, h: h.notFound}))
-	h.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, healthResponse{Status: "ok"})
-	})
-	h.mux.HandleFunc("GET /readyz", h.readyz)
+	// Unknown paths and methods are answered as JSON, counted against the
+	// rate limit like everything else.
+	h.mux.Handle("/", h.wrap(route{limitOnly: true, h: h.notFound}))
+	h.mux.HandleFunc("/healthz", h.healthz)
+	h.mux.HandleFunc("/readyz", h.readyz)
 	// Public media URLs (app.MediaPath): no API key, for the networks.
 	h.mux.HandleFunc("GET "+app.MediaPath+"{file}", h.serveMediaFile)
 	return h
@@ -169,7 +169,7 @@ func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) error {
 // matchPath matches a path against a pattern with {name} segments.
 func matchPath(pattern, path string) bool {
 	ps := strings.Split(strings.Trim(pattern, "/"), "/")
-	xs := strings.Split(strings.Trim(path, "/"), "/")
+	xs := strings.Split(strings.TrimPrefix(path, "/"), "/") // a trailing slash is another path
 	if len(ps) != len(xs) {
 		return false
 	}
@@ -187,7 +187,21 @@ func matchPath(pattern, path string) bool {
 	return true
 }
 
+func (h *Handler) healthz(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		writeJSON(w, http.StatusMethodNotAllowed, errorBody{Message: r.Method + " is not allowed on " + r.URL.Path + "; use GET."})
+		return
+	}
+	writeJSON(w, http.StatusOK, healthResponse{Status: "ok"})
+}
+
 func (h *Handler) readyz(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		writeJSON(w, http.StatusMethodNotAllowed, errorBody{Message: r.Method + " is not allowed on " + r.URL.Path + "; use GET."})
+		return
+	}
 	err := h.app.Ping(r.Context())
 	if err == nil && h.cfg.Ready != nil {
 		err = h.cfg.Ready(r)

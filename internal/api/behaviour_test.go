@@ -53,6 +53,16 @@ func TestRateLimit(t *testing.T) {
 	if status, _, _ := f.do("GET", base+"/me", f.key, nil); status != 200 {
 		t.Errorf("next window = %d, want 200", status)
 	}
+	// Unknown paths count and carry the headers too.
+	f.clock.Add(time.Minute)
+	for i := range 3 {
+		if s, _, h := f.do("GET", base+"/nope", f.key, nil); s != 404 || h.Get("X-RateLimit-Remaining") != strconv.Itoa(2-i) {
+			t.Errorf("unknown path %d = %d, remaining %q", i, s, h.Get("X-RateLimit-Remaining"))
+		}
+	}
+	if s, _, _ := f.do("GET", base+"/me", f.key, nil); s != 429 {
+		t.Errorf("after three unknown paths = %d, want 429", s)
+	}
 	// Requests without a valid key are limited by address, with headers too.
 	for range 3 {
 		f.do("GET", base+"/me", "hk_wrong", nil)

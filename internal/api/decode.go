@@ -46,15 +46,60 @@ func decodeJSON(body []byte, dst any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
-		return decodeError(err)
+		return decodeError(err, reflect.TypeOf(dst))
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return herald.Errorf(herald.EINVALID, "body: unexpected data after the JSON object")
 	}
+	// JSON can carry the NUL character (as \u0000); no text Herald keeps may
+	// hold it, and PostgreSQL cannot store it.
+	if bytes.Contains(bytes.ToLower(body), []byte(`\u0000`)) {
+		var v any
+		if json.Unmarshal(body, &v) == nil {
+			if path := nulPath(v, ""); path != "" {
+				return herald.Errorf(herald.EINVALID, "%s: must not contain the NUL character (\\u0000)", path)
+			}
+		}
+	}
 	return nil
 }
 
-func decodeError(err error) error {
+// nulPath returns the path of the first string (or key) holding a NUL.
+func nulPath(v any, path string) string {
+	join := func(k string) string {
+		if path == "" {
+			return k
+		}
+		return path + "." + k
+	}
+	switch x := v.(type) {
+	case string:
+		if strings.ContainsRune(x, 0) {
+			if path == "" {
+				return "body"
+			}
+			return path
+		}
+	case []any:
+		for i, e := range x {
+			if p := nulPath(e, path+"["+strconv.Itoa(i)+"]"); p != "" {
+				return p
+			}
+		}
+	case map[string]any:
+		for k, e := range x {
+			if strings.ContainsRune(k, 0) {
+				return join(strings.ReplaceAll(k, "\x00", ""))
+			}
+			if p := nulPath(e, join(k)); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
+}
+
+func decodeError(err error, dst reflect.Type) error {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
@@ -67,6 +112,9 @@ func decodeError(err error) error {
 		if field == "" {
 			return herald.Errorf(herald.EINVALID, "body: must be a JSON object (got %s)", typ.Value)
 		}
+		if ft := fieldType(dst, field); ft != nil && ft.Kind() == reflect.Slice && ft.Elem() == typ.Type {
+			return herald.Errorf(herald.EINVALID, "%s: must be %s (got an array holding %s)", field, describeType(ft.String()), withArticle(typ.Value))
+		}
 		return herald.Errorf(herald.EINVALID, "%s: must be %s (got %s)", field, describeType(typ.Type.String()), typ.Value)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		return herald.Errorf(herald.EINVALID, "%s: unknown field", strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`))
@@ -78,7 +126,44 @@ func decodeError(err error) error {
 	return herald.Errorf(herald.EINVALID, "body: %s", strings.TrimPrefix(err.Error(), "json: "))
 }
 
+// fieldType finds the type of the field at a JSON path ("a.b") in t.
+func fieldType(t reflect.Type, path string) reflect.Type {
+	for _, name := range strings.Split(path, ".") {
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct {
+			return nil
+		}
+		var found reflect.Type
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if tag, _, _ := strings.Cut(f.Tag.Get("json"), ","); tag == name {
+				found = f.Type
+				break
+			}
+		}
+		if found == nil {
+			return nil
+		}
+		t = found
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t
+}
+
+func withArticle(kind string) string {
+	switch kind {
+	case "array", "object":
+		return "an " + kind
+	}
+	return "a " + kind
+}
+
 func describeType(goType string) string {
+	goType = strings.TrimPrefix(goType, "*")
 	switch {
 	case goType == "string" || goType == "*string":
 		return "a string"

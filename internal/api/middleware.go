@@ -24,6 +24,7 @@ type route struct {
 	status        int // success status; 200 when zero
 	errors        []int
 	public        bool // no API key needed
+	limitOnly     bool // no API key needed, but counted against the rate limit
 	raw           bool // not JSON (documents)
 	form          any  // a multipart/form-data body's fields, for the document; the handler reads the form (no Idempotency-Key)
 	h             handlerFunc
@@ -84,6 +85,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rt route) error 
 	}
 	if err := h.limit(w, limitKey); err != nil {
 		return err
+	}
+	if rt.limitOnly {
+		return rt.h(w, r)
 	}
 	if authErr != nil {
 		return authErr

@@ -55,7 +55,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // when it is Herald's fault: the one place errors are logged.
 func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	status := StatusOf(err)
-	if status >= 500 {
+	switch {
+	case status == http.StatusNotImplemented:
+		// A documented answer, not a failure.
+	case status == http.StatusServiceUnavailable:
+		log.WarnContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "status", status, "error", err)
+	case status >= 500:
 		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "status", status, "error", err)
 	}
 	var he *herald.Error

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/store"
@@ -82,16 +83,18 @@ func (a *App) InviteMember(ctx context.Context, workspaceID string, p InvitePara
 	if p.Role == "" {
 		p.Role = herald.RoleEditor
 	}
-	if _, err := herald.ParseRole("role", string(p.Role)); err != nil {
+	role, err := herald.ParseRole("role", string(p.Role))
+	if err != nil {
 		return nil, err
 	}
+	p.Role = role
 	if p.Name != "" {
 		if err := herald.ValidateName("name", p.Name, 200); err != nil {
 			return nil, err
 		}
 	}
 	var inv *Invitation
-	err := a.store.InTx(ctx, func(tx store.Tx) error {
+	invite := func(tx store.Tx) error {
 		me, err := a.manager(ctx, tx, workspaceID, "invite members")
 		if err != nil {
 			return err
@@ -110,7 +113,9 @@ func (a *App) InviteMember(ctx context.Context, workspaceID string, p InvitePara
 			}
 			inv.Password = newPassword()
 			u = &herald.User{ID: herald.NewID(), Name: name, Email: p.Email, PasswordHash: hashPassword(inv.Password), CreatedAt: now}
-			if err := tx.CreateUser(ctx, u); err != nil {
+			if err := tx.CreateUser(ctx, u); herald.ErrorCode(err) == herald.ECONFLICT {
+				return &userCreated{err}
+			} else if err != nil {
 				return err
 			}
 		case err != nil:
@@ -124,9 +129,20 @@ func (a *App) InviteMember(ctx context.Context, workspaceID string, p InvitePara
 		}
 		inv.Member = m
 		return nil
-	})
+	}
+	err = a.store.InTx(ctx, invite)
+	if errors.As(err, new(*userCreated)) {
+		// The same person was invited elsewhere at the same moment and now
+		// exists: invite them as a known user.
+		err = a.store.InTx(ctx, invite)
+	}
 	if err != nil {
 		return nil, err
 	}
 	return inv, nil
 }
+
+// userCreated reports that a user was created concurrently.
+type userCreated struct{ error }
+
+func (e *userCreated) Unwrap() error { return e.error }

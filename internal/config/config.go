@@ -76,7 +76,9 @@ func Bind(fs *flag.FlagSet, getenv func(string) string, names ...string) func() 
 		if v := getenv(s.Env); v != "" {
 			def = v
 		}
-		vals[s.Flag] = fs.String(s.Flag, def, s.Help+" ($"+s.Env+")")
+		v := &stringValue{s: def, isBool: s.Default == "true" || s.Default == "false"}
+		fs.Var(v, s.Flag, s.Help+" ($"+s.Env+")")
+		vals[s.Flag] = &v.s
 	}
 	get := func(name string) string {
 		if v, ok := vals[name]; ok {
@@ -155,3 +157,14 @@ func contains(xs []string, s string) bool {
 	}
 	return false
 }
+
+// stringValue is a flag holding text; boolean settings may be given bare
+// (--allow-private-networks means true), as Go's own boolean flags.
+type stringValue struct {
+	s      string
+	isBool bool
+}
+
+func (v *stringValue) String() string     { return v.s }
+func (v *stringValue) Set(s string) error { v.s = s; return nil }
+func (v *stringValue) IsBoolFlag() bool   { return v.isBool }

@@ -1,0 +1,50 @@
+package config
+
+import (
+	"flag"
+	"io"
+	"testing"
+	"time"
+)
+
+func TestBind(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"HERALD_RATE_LIMIT": "120", "HERALD_ADDR": "0.0.0.0:9000"}
+	tests := []struct {
+		name    string
+		args    []string
+		check   func(c *Config) bool
+		wantErr bool
+	}{
+		{"environment", nil, func(c *Config) bool { return c.RateLimit == 120 && c.Addr == "0.0.0.0:9000" && !c.AllowPrivateNetworks }, false},
+		{"flags win", []string{"--rate-limit", "5"}, func(c *Config) bool { return c.RateLimit == 5 }, false},
+		{"bare boolean flag", []string{"--allow-private-networks"}, func(c *Config) bool { return c.AllowPrivateNetworks }, false},
+		{"boolean flag with value", []string{"--allow-private-networks=false"}, func(c *Config) bool { return !c.AllowPrivateNetworks }, false},
+		{"database default", []string{"--data-dir", "/x"}, func(c *Config) bool { return c.DatabaseURL == "/x/herald.db" && !c.IsPostgres() }, false},
+		{"postgres", []string{"--database-url", "postgres://u@h/db"}, func(c *Config) bool { return c.IsPostgres() }, false},
+		{"publish timeout", []string{"--publish-timeout", "30s"}, func(c *Config) bool { return c.PublishTimeout == 30*time.Second }, false},
+		{"bad rate limit", []string{"--rate-limit", "0"}, nil, true},
+		{"bad boolean", []string{"--allow-private-networks=maybe"}, nil, true},
+		{"bad address", []string{"--addr", "nowhere"}, nil, true},
+		{"bad public URL", []string{"--public-url", "ftp://x"}, nil, true},
+		{"too short publish timeout", []string{"--publish-timeout", "1s"}, nil, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			fs := flag.NewFlagSet("test", flag.ContinueOnError)
+			fs.SetOutput(io.Discard)
+			build := Bind(fs, func(k string) string { return env[k] })
+			if err := fs.Parse(tc.args); err != nil {
+				t.Fatal(err)
+			}
+			c, err := build()
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("error = %v, want error %v", err, tc.wantErr)
+			}
+			if err == nil && !tc.check(c) {
+				t.Errorf("config = %+v", c)
+			}
+		})
+	}
+}
