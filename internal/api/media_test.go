@@ -355,47 +355,61 @@ func TestMediaRulesPerNetwork(t *testing.T) {
 	srv := newFileServer(t)
 	ws := "?workspaceId=" + f.ws
 	insta, sky, masto := f.profile("instagram", "ada.insta"), f.profile("bluesky", "ada.bsky.social"), f.profile("mastodon", "@ada@example.social")
-	photo := srv.put("/photo.png", pngOf(t, 1000, 800))
-	wide := srv.put("/wide.png", pngOf(t, 2100, 1200))
+	photo := srv.put("/photo.png", pngOf(t, 600, 480))
+	wide := srv.put("/wide.png", pngOf(t, 1600, 900))
+	thin := srv.put("/thin.png", pngOf(t, 2100, 300))
 	banner := srv.put("/banner.png", pngOf(t, 900, 300))
 
-	// Instagram takes JPEG only: a JPEG copy is made for it, the PNG is kept
-	// for the others. Bluesky takes 2000 px at most: a smaller copy.
-	id := decode[map[string]string](t, f.ok("POST", base+"/post"+ws, map[string]any{"caption": "Rules", "mediaUrls": []string{photo, wide},
-		"socialProfileIds": []string{insta, sky, masto}, "scheduledAt": "2026-07-02T09:00:00Z"}, 201))["id"]
-	p := f.postOf(t, id)
-	got := map[string][]string{}
-	for _, tg := range p.Targets {
-		ms, err := f.app.TargetMedia(context.Background(), p, tg)
-		if err != nil {
-			t.Fatalf("TargetMedia %s: %v", tg.Provider, err)
-		}
-		for _, m := range ms {
-			rc, err := m.Open(context.Background())
+	// filesFor returns what each target of the post gets: type, size as
+	// displayed, and the type sniffed from the bytes Open gives.
+	filesFor := func(id string) map[string][]string {
+		t.Helper()
+		p := f.postOf(t, id)
+		got := map[string][]string{}
+		for _, tg := range p.Targets {
+			ms, err := f.app.TargetMedia(context.Background(), p, tg)
 			if err != nil {
-				t.Fatalf("Open: %v", err)
+				t.Fatalf("TargetMedia %s: %v", tg.Provider, err)
 			}
-			head := make([]byte, 512)
-			n, _ := rc.Read(head)
-			rc.Close()
-			sniffed, _ := media.Sniff(head[:n])
-			got[tg.Provider] = append(got[tg.Provider], fmt.Sprintf("%s %dx%d %s", m.MIME, m.Width, m.Height, sniffed))
-			if status, _, h := f.public(t, "HEAD", m.URL); status != 200 || h.Get("Content-Type") != m.MIME || h.Get("Content-Length") != fmt.Sprint(m.Size) {
-				t.Errorf("%s: HEAD %s = %d %q %q", tg.Provider, m.URL, status, h.Get("Content-Type"), h.Get("Content-Length"))
+			for _, m := range ms {
+				rc, err := m.Open(context.Background())
+				if err != nil {
+					t.Fatalf("Open: %v", err)
+				}
+				head := make([]byte, 512)
+				n, _ := rc.Read(head)
+				rc.Close()
+				sniffed, _ := media.Sniff(head[:n])
+				got[tg.Provider] = append(got[tg.Provider], fmt.Sprintf("%s %dx%d %s", m.MIME, m.Width, m.Height, sniffed))
+				if status, _, h := f.public(t, "HEAD", m.URL); status != 200 || h.Get("Content-Type") != m.MIME || h.Get("Content-Length") != fmt.Sprint(m.Size) {
+					t.Errorf("%s: HEAD %s = %d %q %q", tg.Provider, m.URL, status, h.Get("Content-Type"), h.Get("Content-Length"))
+				}
 			}
 		}
+		return got
 	}
+
+	// Instagram takes JPEG only, at most 1440 px wide: a JPEG copy is made
+	// for it, the PNG is kept for the others.
+	id := decode[map[string]string](t, f.ok("POST", base+"/post"+ws, map[string]any{"caption": "Rules", "mediaUrls": []string{photo, wide},
+		"socialProfileIds": []string{insta, masto}, "scheduledAt": "2026-07-02T09:00:00Z"}, 201))["id"]
 	want := map[string][]string{
-		"instagram": {"image/jpeg 1000x800 image/jpeg", "image/jpeg 1440x822 image/jpeg"},
-		"bluesky":   {"image/png 1000x800 image/png", "image/png 2000x1142 image/png"},
-		"mastodon":  {"image/png 1000x800 image/png", "image/png 2100x1200 image/png"},
+		"instagram": {"image/jpeg 600x480 image/jpeg", "image/jpeg 1440x810 image/jpeg"},
+		"mastodon":  {"image/png 600x480 image/png", "image/png 1600x900 image/png"},
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := cmp.Diff(want, filesFor(id)); diff != "" {
+		t.Errorf("files per network (-want +got):\n%s", diff)
+	}
+	// Bluesky takes 2000 px at most: a smaller copy.
+	id = decode[map[string]string](t, f.ok("POST", base+"/post"+ws, map[string]any{"caption": "Sky", "mediaUrls": []string{photo, thin},
+		"socialProfileIds": []string{sky}}, 201))["id"]
+	want = map[string][]string{"bluesky": {"image/png 600x480 image/png", "image/png 2000x285 image/png"}}
+	if diff := cmp.Diff(want, filesFor(id)); diff != "" {
 		t.Errorf("files per network (-want +got):\n%s", diff)
 	}
 	// Derived copies are not in the library.
-	if lib := decode[[]mediaBody](t, f.ok("GET", base+"/media"+ws, nil, 200)); len(lib) != 2 {
-		t.Errorf("library = %d files, want the 2 originals", len(lib))
+	if lib := decode[[]mediaBody](t, f.ok("GET", base+"/media"+ws, nil, 200)); len(lib) != 3 {
+		t.Errorf("library = %d files, want the 3 originals", len(lib))
 	}
 
 	// A rule no copy can fix is a 400 naming the network and the rule.
@@ -444,6 +458,7 @@ func TestMediaLibrary(t *testing.T) {
 	if diff := cmp.Diff(want, up); diff != "" {
 		t.Errorf("upload (-want +got):\n%s", diff)
 	}
+	f.clock.Add(time.Second) // the library lists the newest first
 	status, body = f.upload(t, "clip.mp4", clipMP4(t), "Waves", true) // alt text after the file
 	if status != 201 {
 		t.Fatalf("upload video = %d %s", status, body)
