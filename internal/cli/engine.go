@@ -13,7 +13,6 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 
-	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/app"
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/media"
@@ -132,7 +131,7 @@ func newEngine(ctx context.Context, db *database, a *app.App, cfg *config.Config
 	switch {
 	case db.sqlite != nil:
 		driver := riversqlite.New(db.sqlite.DB())
-		eng, err := publish.New(driver, db, publishApp{a}, pcfg, log, now)
+		eng, err := publish.New(driver, db, a, pcfg, log, now)
 		if err != nil {
 			return nil, err
 		}
@@ -140,7 +139,7 @@ func newEngine(ctx context.Context, db *database, a *app.App, cfg *config.Config
 		e = eng
 	case db.postgres != nil:
 		driver := riverpgxv5.New(db.postgres.Pool())
-		eng, err := publish.New(driver, db, publishApp{a}, pcfg, log, now)
+		eng, err := publish.New(driver, db, a, pcfg, log, now)
 		if err != nil {
 			return nil, err
 		}
@@ -150,16 +149,4 @@ func newEngine(ctx context.Context, db *database, a *app.App, cfg *config.Config
 		return nil, errors.New("no database")
 	}
 	return e, nil
-}
-
-// publishApp gives the engine the app, with the media of a target taken from
-// the post's media list until the media component stores files.
-type publishApp struct{ *app.App }
-
-func (p publishApp) TargetMedia(ctx context.Context, post *herald.Post, t *herald.PostTarget) ([]provider.Media, error) {
-	out := make([]provider.Media, 0, len(post.Media))
-	for _, m := range post.Media {
-		out = append(out, provider.Media{Kind: m.Kind, MIME: m.MIME, AltText: m.AltText, URL: m.URL})
-	}
-	return out, nil
 }
