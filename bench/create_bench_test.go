@@ -104,3 +104,21 @@ func createLoad(b *testing.B, base, key, ws string, pid, n int) Result {
 	b.Logf("%s", res)
 	return res
 }
+
+// BenchmarkCreatePostInProcess is BenchmarkCreatePost/herald-sqlite with the
+// server in the benchmark's own process (cli.Run), so that
+// `go test -cpuprofile` and `-memprofile` see the server's code. The load
+// generator's own cost is in the profile too (net/http client frames).
+func BenchmarkCreatePostInProcess(b *testing.B) {
+	n := envInts(b, "HERALD_BENCH_CLIENTS", 16)[0]
+	db := sqliteDB(b)
+	ctx, cancel := context.WithCancel(context.Background())
+	c, err := Init(ctx, heraldBinary(b), db.args...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	url, done := serveInProcess(b, ctx, append(append([]string{"serve", "--addr", "127.0.0.1:0"}, db.args...), serveArgs...))
+	b.Cleanup(func() { cancel(); <-done })
+	b.ResetTimer()
+	createLoad(b, url, c.APIKey, c.WorkspaceID, os.Getpid(), n)
+}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/client"
+	"github.com/heraldhq/herald/internal/store/postgres/pgtest"
 )
 
 // bareServerEnv makes the test binary serve the bare net/http handler
@@ -156,6 +157,22 @@ func postgresDB(tb testing.TB) database {
 	tb.Helper()
 	u := pgURL(tb)
 	return database{name: "postgres", args: []string{"--data-dir", tb.TempDir(), "--database-url", u}, pgURL: u}
+}
+
+// opener opens a fresh database of one kind.
+type opener struct {
+	name string
+	open func(testing.TB) database
+}
+
+// benchDatabases returns SQLite, and PostgreSQL when HERALD_TEST_DATABASE_URL
+// is set.
+func benchDatabases() []opener {
+	dbs := []opener{{"sqlite", sqliteDB}}
+	if os.Getenv(pgtest.EnvVar) != "" {
+		dbs = append(dbs, opener{"postgres", postgresDB})
+	}
+	return dbs
 }
 
 // serveArgs are the flags every benchmark server gets: quiet logs and no
