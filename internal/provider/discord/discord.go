@@ -8,16 +8,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptrace"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/heraldhq/herald/internal/provider"
+	"github.com/heraldhq/herald/internal/provider/httpsend"
 )
 
 // Name is the provider name on the wire.
@@ -277,19 +275,19 @@ func (p *Provider) Publish(ctx context.Context, acct *provider.Account, req *pro
 		b, _ := json.Marshal(body)
 		rd, contentType, length = bytes.NewReader(b), "application/json", int64(len(b))
 	} else {
-		files := make([]filePart, len(req.Media))
+		files := make([]httpsend.File, len(req.Media))
 		for i, m := range req.Media {
-			name := fmt.Sprintf("%s-%d%s", kindOr(m.Kind), i+1, extension(m.MIME))
+			name := fmt.Sprintf("%s-%d%s", kindOr(m.Kind), i+1, httpsend.Extension(m.MIME, ".bin"))
 			body.Attachments = append(body.Attachments, attachmentRef{ID: i, Filename: name, Description: truncate(m.AltText, 1024)})
-			files[i] = filePart{field: fmt.Sprintf("files[%d]", i), filename: name, contentType: m.MIME, media: m}
+			files[i] = httpsend.File{Field: fmt.Sprintf("files[%d]", i), Filename: name, ContentType: m.MIME, Media: m}
 		}
 		payload, _ := json.Marshal(body)
-		mb, err := newMultipartBody(ctx, []formField{{name: "payload_json", contentType: "application/json", value: payload}}, files)
+		mb, err := httpsend.NewMultipartBody(ctx, []httpsend.Field{{Name: "payload_json", ContentType: "application/json", Value: payload}}, files)
 		if err != nil {
 			return nil, err
 		}
 		defer mb.Close()
-		rd, contentType, length = mb, mb.contentType, mb.length
+		rd, contentType, length = mb, mb.ContentType(), mb.Len()
 	}
 	var msg messageObject
 	u := p.endpoint(wh, "", url.Values{"wait": {"true"}})
@@ -380,52 +378,24 @@ func (p *Provider) send(ctx context.Context, method string, wh webhook, u string
 	// Only a create is unsafe to repeat: a GET or DELETE that may have
 	// reached Discord is simply tried again.
 	unsafe := method == http.MethodPost
-	var progress writeProgress
-	trace := progress.trace()
-	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), method, u, body)
+	a, err := httpsend.Send(ctx, p.client, httpsend.Request{
+		Network: "Discord", Method: method, URL: u, Secret: wh.token,
+		Body: body, ContentLength: length, ContentType: contentType,
+		Header: http.Header{"User-Agent": {p.cfg.UserAgent}},
+		Create: unsafe, MaxAnswer: 1 << 20,
+	})
 	if err != nil {
-		return 0, &provider.Error{Kind: provider.KindTransient, Message: "cannot build the request", Err: scrub(err, wh.token)}
+		return a.Status, err
 	}
-	req.ContentLength = length
-	if body == nil {
-		req.ContentLength = 0
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	req.Header.Set("User-Agent", p.cfg.UserAgent)
-	resp, err := p.client.Do(req)
-	if err != nil {
-		kind := provider.KindTransient
-		msg := "could not reach Discord"
-		if unsafe && progress.mayHaveArrived() {
-			kind = provider.KindOutcomeUnknown
-			msg = "Discord did not answer; the message may have been posted"
-		}
-		return 0, &provider.Error{Kind: kind, Message: msg, Err: scrub(err, wh.token)}
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		kind := provider.KindTransient
-		if unsafe {
-			kind = provider.KindOutcomeUnknown
-		}
-		return resp.StatusCode, &provider.Error{Kind: kind, Code: strconv.Itoa(resp.StatusCode), Message: "the answer from Discord was cut off", Err: scrub(err, wh.token)}
-	}
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		if out != nil && resp.StatusCode != http.StatusNoContent {
-			if err := json.Unmarshal(data, out); err != nil {
-				kind := provider.KindTransient
-				if unsafe {
-					kind = provider.KindOutcomeUnknown
-				}
-				return resp.StatusCode, &provider.Error{Kind: kind, Code: strconv.Itoa(resp.StatusCode), Message: "Discord answered with a malformed body", Err: err}
+	if a.Status >= 200 && a.Status < 300 {
+		if out != nil && a.Status != http.StatusNoContent {
+			if err := json.Unmarshal(a.Body, out); err != nil {
+				return a.Status, &provider.Error{Kind: httpsend.UncertainKind(unsafe), Code: strconv.Itoa(a.Status), Message: "Discord answered with a malformed body", Err: err}
 			}
 		}
-		return resp.StatusCode, nil
+		return a.Status, nil
 	}
-	return resp.StatusCode, p.apiError(resp, data, unsafe)
+	return a.Status, p.apiError(a, unsafe)
 }
 
 // apiErrorBody is Discord's JSON error: {"code", "message", "errors"}, and
@@ -438,35 +408,32 @@ type apiErrorBody struct {
 	Global     bool            `json:"global"`
 }
 
-func (p *Provider) apiError(resp *http.Response, data []byte, unsafe bool) error {
+func (p *Provider) apiError(a httpsend.Answer, unsafe bool) error {
 	var b apiErrorBody
-	_ = json.Unmarshal(data, &b)
+	_ = json.Unmarshal(a.Body, &b)
 	msg := b.Message
 	if detail := firstFieldError(b.Errors); detail != "" {
 		msg += ": " + detail
 	}
 	if msg == "" {
-		msg = http.StatusText(resp.StatusCode)
+		msg = http.StatusText(a.Status)
 	}
-	e := &provider.Error{Code: strconv.Itoa(resp.StatusCode), Message: msg}
+	e := &provider.Error{Code: strconv.Itoa(a.Status), Message: msg}
 	if b.Code != 0 {
 		e.Code = strconv.Itoa(b.Code)
 	}
-	switch s := resp.StatusCode; {
+	switch s := a.Status; {
 	case s == http.StatusTooManyRequests:
 		e.Kind = provider.KindRateLimited
 		e.Code = "429"
-		e.RetryAt = p.retryAt(resp, b.RetryAfter)
+		e.RetryAt = p.retryAt(a.Header, b.RetryAfter)
 	case s == http.StatusUnauthorized || s == http.StatusNotFound && b.Code != 10008:
 		// 10015 Unknown Webhook, 50027 Invalid Webhook Token, 10003
 		// Unknown Channel: the webhook is gone and must be reconnected.
 		e.Kind = provider.KindUnauthorized
 	case s >= 500:
-		e.Kind = provider.KindTransient
-		if unsafe {
-			// The message may have been created before the error.
-			e.Kind = provider.KindOutcomeUnknown
-		}
+		// The message may have been created before the error.
+		e.Kind = httpsend.UncertainKind(unsafe)
 	default:
 		// 400 Invalid Form Body, 403 Missing Permissions, 413 too large,
 		// 404 Unknown Message: retrying will not change them.
@@ -478,12 +445,12 @@ func (p *Provider) apiError(resp *http.Response, data []byte, unsafe bool) error
 // retryAt picks the longest precise wait Discord announced: the body's
 // retry_after or X-RateLimit-Reset-After (seconds with decimals), falling
 // back on Retry-After (whole seconds, rounded up).
-func (p *Provider) retryAt(resp *http.Response, bodySeconds float64) time.Time {
+func (p *Provider) retryAt(h http.Header, bodySeconds float64) time.Time {
 	wait := bodySeconds
-	if v, err := strconv.ParseFloat(resp.Header.Get("X-RateLimit-Reset-After"), 64); err == nil && v > wait {
+	if v, err := strconv.ParseFloat(h.Get("X-RateLimit-Reset-After"), 64); err == nil && v > wait {
 		wait = v
 	}
-	if v, err := strconv.ParseFloat(resp.Header.Get("Retry-After"), 64); err == nil && wait <= 0 {
+	if v, err := strconv.ParseFloat(h.Get("Retry-After"), 64); err == nil && wait <= 0 {
 		wait = v
 	}
 	if wait <= 0 {
@@ -534,52 +501,11 @@ func firstFieldError(raw json.RawMessage) string {
 	return walk("", v)
 }
 
-// scrub returns err with the webhook token replaced, keeping the chain of
-// wrapped errors where it can (url.Error carries the URL, and with it the
-// token).
-func scrub(err error, token string) error {
-	if err == nil || token == "" {
-		return err
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		inner := ue.Err
-		if strings.Contains(inner.Error(), token) {
-			inner = errors.New(strings.ReplaceAll(inner.Error(), token, "REDACTED"))
-		}
-		err = &url.Error{Op: ue.Op, URL: strings.ReplaceAll(ue.URL, token, "REDACTED"), Err: inner}
-	}
-	if strings.Contains(err.Error(), token) {
-		return errors.New(strings.ReplaceAll(err.Error(), token, "REDACTED"))
-	}
-	return err
-}
-
 func kindOr(kind string) string {
 	if kind == "" {
 		return "file"
 	}
 	return kind
-}
-
-func extension(mimeType string) string {
-	switch mimeType {
-	case "image/jpeg":
-		return ".jpg"
-	case "image/png":
-		return ".png"
-	case "image/gif":
-		return ".gif"
-	case "image/webp":
-		return ".webp"
-	case "video/mp4":
-		return ".mp4"
-	case "video/quicktime":
-		return ".mov"
-	case "video/webm":
-		return ".webm"
-	}
-	return ".bin"
 }
 
 func truncate(s string, n int) string {
@@ -588,55 +514,4 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return string(r[:n])
-}
-
-// writeProgress follows how far a request was written, to tell a failure
-// that certainly left the network untouched (nothing, or only part of the
-// request, was sent) from one that may have reached it. The transport
-// reports from its own goroutine and may still be writing when Do returns
-// on a cancelled context; the write then fails at once on the closed
-// connection, so mayHaveArrived waits briefly for that verdict and counts a
-// write with no verdict as possibly arrived.
-type writeProgress struct {
-	state atomic.Int32
-	once  sync.Once
-	done  chan struct{}
-}
-
-const (
-	writeNotStarted int32 = iota
-	writeStarted
-	writeFailed
-	writeDone
-)
-
-// settleTimeout bounds the wait for the transport's verdict on a write.
-const settleTimeout = 2 * time.Second
-
-func (w *writeProgress) trace() *httptrace.ClientTrace {
-	w.done = make(chan struct{})
-	return &httptrace.ClientTrace{
-		WroteHeaders: func() { w.state.CompareAndSwap(writeNotStarted, writeStarted) },
-		WroteRequest: func(i httptrace.WroteRequestInfo) {
-			if i.Err != nil {
-				w.state.Store(writeFailed)
-			} else {
-				w.state.Store(writeDone)
-			}
-			w.once.Do(func() { close(w.done) })
-		},
-	}
-}
-
-func (w *writeProgress) mayHaveArrived() bool {
-	if w.state.Load() == writeStarted {
-		t := time.NewTimer(settleTimeout)
-		defer t.Stop()
-		select {
-		case <-w.done:
-		case <-t.C:
-		}
-	}
-	s := w.state.Load()
-	return s == writeStarted || s == writeDone
 }
