@@ -8,17 +8,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptrace"
-	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 	"unicode/utf16"
 
 	"github.com/heraldhq/herald/internal/provider"
+	"github.com/heraldhq/herald/internal/provider/httpsend"
 )
 
 // Name is the provider name on the wire.
@@ -404,14 +401,14 @@ func (b bot) sendMedia(ctx context.Context, media []provider.Media, caption, mod
 			setVideoFields(fields, m)
 		}
 		var msg message
-		files := []filePart{{field: field, filename: field + extension(m.MIME), contentType: m.MIME, media: m}}
+		files := []httpsend.File{{Field: field, Filename: field + httpsend.Extension(m.MIME, ".bin"), ContentType: m.MIME, Media: m}}
 		if err := b.upload(ctx, method, fields, files, &msg); err != nil {
 			return nil, err
 		}
 		return []message{msg}, nil
 	}
 	items := make([]inputMedia, len(media))
-	files := make([]filePart, len(media))
+	files := make([]httpsend.File, len(media))
 	for i, m := range media {
 		name := "file" + strconv.Itoa(i)
 		// An album holds only photos and videos; a GIF goes as a photo.
@@ -425,7 +422,7 @@ func (b bot) sendMedia(ctx context.Context, media []provider.Media, caption, mod
 			it.Caption, it.ParseMode = caption, mode
 		}
 		items[i] = it
-		files[i] = filePart{field: name, filename: name + extension(m.MIME), contentType: m.MIME, media: m}
+		files[i] = httpsend.File{Field: name, Filename: name + httpsend.Extension(m.MIME, ".bin"), ContentType: m.MIME, Media: m}
 	}
 	mediaJSON, _ := json.Marshal(items)
 	var msgs []message
@@ -464,19 +461,19 @@ func (b bot) callChat(ctx context.Context, method string, params map[string]any,
 	}
 }
 
-func (b bot) upload(ctx context.Context, method string, fields map[string]string, files []filePart, out any) error {
+func (b bot) upload(ctx context.Context, method string, fields map[string]string, files []httpsend.File, out any) error {
 	for attempt := 0; ; attempt++ {
-		form := []formField{{name: "chat_id", value: []byte(b.creds.ChatID)}}
+		form := []httpsend.Field{{Name: "chat_id", Value: []byte(b.creds.ChatID)}}
 		for _, k := range []string{"caption", "parse_mode", "media", "width", "height", "duration", "supports_streaming"} {
 			if v, ok := fields[k]; ok {
-				form = append(form, formField{name: k, value: []byte(v)})
+				form = append(form, httpsend.Field{Name: k, Value: []byte(v)})
 			}
 		}
-		mb, err := newMultipartBody(ctx, form, files)
+		mb, err := httpsend.NewMultipartBody(ctx, form, files)
 		if err != nil {
 			return err
 		}
-		err = b.send(ctx, method, mb, mb.contentType, mb.length, out)
+		err = b.send(ctx, method, mb, mb.ContentType(), mb.Len(), out)
 		mb.Close()
 		if to := migratedTo(err); to != 0 && attempt == 0 {
 			if err := b.migrate(ctx, to); err != nil {
@@ -542,43 +539,28 @@ type envelope struct {
 
 func (b bot) send(ctx context.Context, method string, body io.Reader, contentType string, length int64, out any) error {
 	unsafe := sends[method]
-	var progress writeProgress
-	u := b.p.cfg.APIBase + "/bot" + b.token + "/" + method
-	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, progress.trace()), http.MethodPost, u, body)
+	a, err := httpsend.Send(ctx, b.p.client, httpsend.Request{
+		Network: "Telegram", Method: http.MethodPost, URL: b.p.cfg.APIBase + "/bot" + b.token + "/" + method, Secret: b.token,
+		Body: body, ContentLength: length, ContentType: contentType,
+		Create: unsafe, MaxAnswer: 4 << 20,
+	})
 	if err != nil {
-		return &provider.Error{Kind: provider.KindTransient, Message: "cannot build the request", Err: scrub(err, b.token)}
+		return err
 	}
-	req.ContentLength = length
-	req.Header.Set("Content-Type", contentType)
-	resp, err := b.p.client.Do(req)
-	if err != nil {
-		if unsafe && progress.mayHaveArrived() {
-			return &provider.Error{Kind: provider.KindOutcomeUnknown, Message: "Telegram did not answer; the message may have been posted", Err: scrub(err, b.token)}
-		}
-		return &provider.Error{Kind: provider.KindTransient, Message: "could not reach Telegram", Err: scrub(err, b.token)}
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
-	status := strconv.Itoa(resp.StatusCode)
-	uncertain := provider.KindTransient
-	if unsafe {
-		uncertain = provider.KindOutcomeUnknown
-	}
-	if err != nil {
-		return &provider.Error{Kind: uncertain, Code: status, Message: "the answer from Telegram was cut off", Err: scrub(err, b.token)}
-	}
+	status := strconv.Itoa(a.Status)
+	uncertain := httpsend.UncertainKind(unsafe)
 	var env envelope
-	if err := json.Unmarshal(data, &env); err != nil {
-		if resp.StatusCode >= 200 && resp.StatusCode < 300 || resp.StatusCode >= 500 {
+	if err := json.Unmarshal(a.Body, &env); err != nil {
+		if a.Status >= 200 && a.Status < 300 || a.Status >= 500 {
 			return &provider.Error{Kind: uncertain, Code: status, Message: "Telegram answered with a malformed body (HTTP " + status + ")"}
 		}
-		return b.apiError(resp, envelope{ErrorCode: resp.StatusCode, Description: http.StatusText(resp.StatusCode)}, unsafe)
+		return b.apiError(a, envelope{ErrorCode: a.Status, Description: http.StatusText(a.Status)}, unsafe)
 	}
 	if !env.OK {
 		if env.ErrorCode == 0 {
-			env.ErrorCode = resp.StatusCode
+			env.ErrorCode = a.Status
 		}
-		return b.apiError(resp, env, unsafe)
+		return b.apiError(a, env, unsafe)
 	}
 	if out != nil {
 		if err := json.Unmarshal(env.Result, out); err != nil {
@@ -588,7 +570,7 @@ func (b bot) send(ctx context.Context, method string, body io.Reader, contentTyp
 	return nil
 }
 
-func (b bot) apiError(resp *http.Response, env envelope, unsafe bool) error {
+func (b bot) apiError(a httpsend.Answer, env envelope, unsafe bool) error {
 	desc := env.Description
 	if desc == "" {
 		desc = http.StatusText(env.ErrorCode)
@@ -600,7 +582,7 @@ func (b bot) apiError(resp *http.Response, env envelope, unsafe bool) error {
 		e.Kind = provider.KindRateLimited
 		wait := env.Parameters.RetryAfter
 		if wait <= 0 {
-			wait, _ = strconv.ParseFloat(resp.Header.Get("Retry-After"), 64)
+			wait, _ = strconv.ParseFloat(a.Header.Get("Retry-After"), 64)
 		}
 		if wait > 0 {
 			e.RetryAt = b.p.cfg.Now().Add(time.Duration(wait * float64(time.Second)))
@@ -619,10 +601,7 @@ func (b bot) apiError(resp *http.Response, env envelope, unsafe bool) error {
 		// this chat will fail until the user fixes the bot's place in it.
 		e.Kind = provider.KindUnauthorized
 	case c >= 500:
-		e.Kind = provider.KindTransient
-		if unsafe {
-			e.Kind = provider.KindOutcomeUnknown
-		}
+		e.Kind = httpsend.UncertainKind(unsafe)
 	default:
 		e.Kind = provider.KindRejected
 	}
@@ -631,94 +610,3 @@ func (b bot) apiError(resp *http.Response, env envelope, unsafe bool) error {
 
 // utf16Len counts as Telegram does for its text limits.
 func utf16Len(s string) int { return len(utf16.Encode([]rune(s))) }
-
-func extension(mimeType string) string {
-	switch mimeType {
-	case "image/jpeg":
-		return ".jpg"
-	case "image/png":
-		return ".png"
-	case "image/gif":
-		return ".gif"
-	case "image/webp":
-		return ".webp"
-	case "video/mp4":
-		return ".mp4"
-	case "video/quicktime":
-		return ".mov"
-	case "video/webm":
-		return ".webm"
-	}
-	return ".bin"
-}
-
-// scrub removes the bot token from err, keeping url.Error's shape: the
-// token is in every request's URL, and url.Error prints the URL.
-func scrub(err error, token string) error {
-	if err == nil || token == "" {
-		return err
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		inner := ue.Err
-		if strings.Contains(inner.Error(), token) {
-			inner = errors.New(strings.ReplaceAll(inner.Error(), token, "REDACTED"))
-		}
-		err = &url.Error{Op: ue.Op, URL: strings.ReplaceAll(ue.URL, token, "REDACTED"), Err: inner}
-	}
-	if strings.Contains(err.Error(), token) {
-		return errors.New(strings.ReplaceAll(err.Error(), token, "REDACTED"))
-	}
-	return err
-}
-
-// writeProgress follows how far a request was written, to tell a failure
-// that certainly left the network untouched (nothing, or only part of the
-// request, was sent) from one that may have reached it. The transport
-// reports from its own goroutine and may still be writing when Do returns
-// on a cancelled context; the write then fails at once on the closed
-// connection, so mayHaveArrived waits briefly for that verdict and counts a
-// write with no verdict as possibly arrived.
-type writeProgress struct {
-	state atomic.Int32
-	once  sync.Once
-	done  chan struct{}
-}
-
-const (
-	writeNotStarted int32 = iota
-	writeStarted
-	writeFailed
-	writeDone
-)
-
-// settleTimeout bounds the wait for the transport's verdict on a write.
-const settleTimeout = 2 * time.Second
-
-func (w *writeProgress) trace() *httptrace.ClientTrace {
-	w.done = make(chan struct{})
-	return &httptrace.ClientTrace{
-		WroteHeaders: func() { w.state.CompareAndSwap(writeNotStarted, writeStarted) },
-		WroteRequest: func(i httptrace.WroteRequestInfo) {
-			if i.Err != nil {
-				w.state.Store(writeFailed)
-			} else {
-				w.state.Store(writeDone)
-			}
-			w.once.Do(func() { close(w.done) })
-		},
-	}
-}
-
-func (w *writeProgress) mayHaveArrived() bool {
-	if w.state.Load() == writeStarted {
-		t := time.NewTimer(settleTimeout)
-		defer t.Stop()
-		select {
-		case <-w.done:
-		case <-t.C:
-		}
-	}
-	s := w.state.Load()
-	return s == writeStarted || s == writeDone
-}
