@@ -4,20 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
-	"net/http/httptrace"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
 	"github.com/heraldhq/herald/internal/provider"
+	"github.com/heraldhq/herald/internal/provider/httpsend"
 )
 
 // Name is the provider name on the wire.
@@ -286,27 +282,19 @@ var reasons = map[string]string{
 
 // post sends the payload and classifies the answer.
 func (p *Provider) post(ctx context.Context, wh webhook, body []byte) error {
-	var progress writeProgress
-	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, progress.trace()), http.MethodPost, p.endpoint(wh), bytes.NewReader(body))
+	// Every webhook call posts: a failure after it may have reached Slack
+	// is an unknown outcome.
+	a, err := httpsend.Send(ctx, p.client, httpsend.Request{
+		Network: "Slack", Method: http.MethodPost, URL: p.endpoint(wh), Secret: wh.secret,
+		Body: bytes.NewReader(body), ContentLength: int64(len(body)), ContentType: "application/json; charset=utf-8",
+		Create: true, MaxAnswer: 64 << 10,
+	})
 	if err != nil {
-		return &provider.Error{Kind: provider.KindTransient, Message: "cannot build the request", Err: scrub(err, wh.secret)}
+		return err
 	}
-	req.Header.Set("Content-Type", "application/json; charset=utf-8")
-	resp, err := p.client.Do(req)
-	if err != nil {
-		if progress.mayHaveArrived() {
-			return &provider.Error{Kind: provider.KindOutcomeUnknown, Message: "Slack did not answer; the message may have been posted", Err: scrub(err, wh.secret)}
-		}
-		return &provider.Error{Kind: provider.KindTransient, Message: "could not reach Slack", Err: scrub(err, wh.secret)}
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	status := strconv.Itoa(resp.StatusCode)
-	if err != nil {
-		return &provider.Error{Kind: provider.KindOutcomeUnknown, Code: status, Message: "the answer from Slack was cut off", Err: scrub(err, wh.secret)}
-	}
-	code := strings.TrimSpace(string(data))
-	if resp.StatusCode == http.StatusOK {
+	status := strconv.Itoa(a.Status)
+	code := strings.TrimSpace(string(a.Body))
+	if a.Status == http.StatusOK {
 		if code == "ok" {
 			return nil
 		}
@@ -318,17 +306,17 @@ func (p *Provider) post(ctx context.Context, wh webhook, body []byte) error {
 	e := &provider.Error{Code: code, Message: code}
 	if e.Code == "" {
 		e.Code = status
-		e.Message = http.StatusText(resp.StatusCode)
+		e.Message = http.StatusText(a.Status)
 	}
 	if r, ok := reasons[code]; ok {
 		e.Message = code + ": " + r
 	}
-	switch s := resp.StatusCode; {
+	switch s := a.Status; {
 	case s == http.StatusTooManyRequests:
 		e.Kind = provider.KindRateLimited
 		e.Code = "429"
 		e.Message = "Slack is rate limiting this webhook"
-		if secs, err := strconv.ParseFloat(resp.Header.Get("Retry-After"), 64); err == nil && secs > 0 {
+		if secs, err := strconv.ParseFloat(a.Header.Get("Retry-After"), 64); err == nil && secs > 0 {
 			e.RetryAt = p.cfg.Now().Add(time.Duration(secs * float64(time.Second)))
 		}
 	case s == http.StatusNotFound || s == http.StatusGone || code == "invalid_token" || code == "no_service_id":
@@ -409,74 +397,4 @@ func truncateRunes(s string, n int) string {
 		return s
 	}
 	return s[:byteIndexOfRune(s, n)]
-}
-
-// scrub removes the webhook secret from err, keeping url.Error's shape.
-func scrub(err error, secret string) error {
-	if err == nil || secret == "" {
-		return err
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		inner := ue.Err
-		if strings.Contains(inner.Error(), secret) {
-			inner = errors.New(strings.ReplaceAll(inner.Error(), secret, "REDACTED"))
-		}
-		err = &url.Error{Op: ue.Op, URL: strings.ReplaceAll(ue.URL, secret, "REDACTED"), Err: inner}
-	}
-	if strings.Contains(err.Error(), secret) {
-		return errors.New(strings.ReplaceAll(err.Error(), secret, "REDACTED"))
-	}
-	return err
-}
-
-// writeProgress follows how far a request was written, to tell a failure
-// that certainly left the network untouched (nothing, or only part of the
-// request, was sent) from one that may have reached it. The transport
-// reports from its own goroutine and may still be writing when Do returns
-// on a cancelled context; the write then fails at once on the closed
-// connection, so mayHaveArrived waits briefly for that verdict and counts a
-// write with no verdict as possibly arrived.
-type writeProgress struct {
-	state atomic.Int32
-	once  sync.Once
-	done  chan struct{}
-}
-
-const (
-	writeNotStarted int32 = iota
-	writeStarted
-	writeFailed
-	writeDone
-)
-
-// settleTimeout bounds the wait for the transport's verdict on a write.
-const settleTimeout = 2 * time.Second
-
-func (w *writeProgress) trace() *httptrace.ClientTrace {
-	w.done = make(chan struct{})
-	return &httptrace.ClientTrace{
-		WroteHeaders: func() { w.state.CompareAndSwap(writeNotStarted, writeStarted) },
-		WroteRequest: func(i httptrace.WroteRequestInfo) {
-			if i.Err != nil {
-				w.state.Store(writeFailed)
-			} else {
-				w.state.Store(writeDone)
-			}
-			w.once.Do(func() { close(w.done) })
-		},
-	}
-}
-
-func (w *writeProgress) mayHaveArrived() bool {
-	if w.state.Load() == writeStarted {
-		t := time.NewTimer(settleTimeout)
-		defer t.Stop()
-		select {
-		case <-w.done:
-		case <-t.C:
-		}
-	}
-	s := w.state.Load()
-	return s == writeStarted || s == writeDone
 }
