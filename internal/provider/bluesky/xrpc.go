@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/provider"
+	"github.com/heraldhq/herald/internal/provider/httpsend"
 )
 
 // call is one XRPC request.
@@ -78,11 +79,7 @@ func (p *Provider) do(ctx context.Context, c call, out any) error {
 			readErr = json.Unmarshal(body, out)
 		}
 		if readErr != nil {
-			kind := provider.KindTransient
-			if c.create {
-				kind = provider.KindOutcomeUnknown
-			}
-			return &provider.Error{Kind: kind, Code: strconv.Itoa(resp.StatusCode), Message: "malformed answer from the Bluesky server", Err: readErr}
+			return &provider.Error{Kind: httpsend.UncertainKind(c.create), Code: strconv.Itoa(resp.StatusCode), Message: "malformed answer from the Bluesky server", Err: readErr}
 		}
 		return nil
 	}
@@ -111,17 +108,11 @@ func (p *Provider) httpError(c call, resp *http.Response, body []byte) *provider
 		e.Kind = provider.KindRateLimited
 		e.RetryAt = retryAt(resp.Header, p.now())
 	case resp.StatusCode >= 500:
-		e.Kind = provider.KindTransient
-		if c.create {
-			e.Kind = provider.KindOutcomeUnknown
-		}
+		e.Kind = httpsend.UncertainKind(c.create)
 	case resp.StatusCode >= 400:
 		e.Kind = provider.KindRejected
 	default:
-		e.Kind = provider.KindTransient
-		if c.create {
-			e.Kind = provider.KindOutcomeUnknown
-		}
+		e.Kind = httpsend.UncertainKind(c.create)
 	}
 	return e
 }
@@ -137,15 +128,7 @@ func retryAt(h http.Header, now time.Time) time.Time {
 			return now.Add(time.Duration(n) * time.Second) // delta-seconds form of the IETF draft
 		}
 	}
-	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
-		if n, err := strconv.Atoi(v); err == nil {
-			return now.Add(time.Duration(n) * time.Second)
-		}
-		if t, err := http.ParseTime(v); err == nil {
-			return t
-		}
-	}
-	return time.Time{}
+	return httpsend.RetryAfter(h, now)
 }
 
 func errorCode(err error) string {

@@ -9,11 +9,11 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/heraldhq/herald/internal/provider"
+	"github.com/heraldhq/herald/internal/provider/httpsend"
 )
 
 // request is one call to an instance.
@@ -73,11 +73,7 @@ func (p *Provider) do(ctx context.Context, req request, out any) (int, error) {
 			readErr = json.Unmarshal(body, out)
 		}
 		if readErr != nil {
-			kind := provider.KindTransient
-			if req.create {
-				kind = provider.KindOutcomeUnknown
-			}
-			return resp.StatusCode, &provider.Error{Kind: kind, Code: strconv.Itoa(resp.StatusCode), Message: "malformed answer from the instance", Err: readErr}
+			return resp.StatusCode, &provider.Error{Kind: httpsend.UncertainKind(req.create), Code: strconv.Itoa(resp.StatusCode), Message: "malformed answer from the instance", Err: readErr}
 		}
 		return resp.StatusCode, nil
 	}
@@ -112,19 +108,13 @@ func (p *Provider) httpError(req request, resp *http.Response, body []byte) *pro
 		e.Kind = provider.KindRateLimited
 		e.RetryAt = retryAt(resp.Header, p.now())
 	case resp.StatusCode >= 500:
-		e.Kind = provider.KindTransient
-		if req.create {
-			// The status may have been created before the error (a proxy
-			// timing out on a slow database): reconcile, never repeat.
-			e.Kind = provider.KindOutcomeUnknown
-		}
+		// The status may have been created before the error (a proxy
+		// timing out on a slow database): reconcile, never repeat.
+		e.Kind = httpsend.UncertainKind(req.create)
 	case resp.StatusCode >= 400:
 		e.Kind = provider.KindRejected
 	default:
-		e.Kind = provider.KindTransient
-		if req.create {
-			e.Kind = provider.KindOutcomeUnknown
-		}
+		e.Kind = httpsend.UncertainKind(req.create)
 		e.Message = fmt.Sprintf("unexpected answer %d from the instance", resp.StatusCode)
 	}
 	return e
@@ -142,15 +132,7 @@ func retryAt(h http.Header, now time.Time) time.Time {
 			return time.Unix(n, 0)
 		}
 	}
-	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
-		if n, err := strconv.Atoi(v); err == nil {
-			return now.Add(time.Duration(n) * time.Second)
-		}
-		if t, err := http.ParseTime(v); err == nil {
-			return t
-		}
-	}
-	return time.Time{}
+	return httpsend.RetryAfter(h, now)
 }
 
 // kindOf returns the provider kind of err (for internal decisions).

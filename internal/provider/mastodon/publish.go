@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/provider"
+	"github.com/heraldhq/herald/internal/provider/httpsend"
 )
 
 // status is the subset of Mastodon's Status entity used here.
@@ -127,7 +128,7 @@ func (p *Provider) upload(ctx context.Context, c Credentials, m provider.Media) 
 				}
 			}
 			hdr := textproto.MIMEHeader{}
-			name := "file" + extension(m.MIME)
+			name := "file" + httpsend.Extension(m.MIME, "")
 			hdr.Set("Content-Disposition", fmt.Sprintf(`form-data; name="file"; filename="%s"`, name))
 			ct := m.MIME
 			if ct == "" {
@@ -163,26 +164,6 @@ func (p *Provider) upload(ctx context.Context, c Credentials, m provider.Media) 
 		return a.ID, nil
 	}
 	return a.ID, p.waitMedia(ctx, c, a.ID)
-}
-
-func extension(mimeType string) string {
-	switch mimeType {
-	case "image/jpeg":
-		return ".jpg"
-	case "image/png":
-		return ".png"
-	case "image/gif":
-		return ".gif"
-	case "image/webp":
-		return ".webp"
-	case "video/mp4":
-		return ".mp4"
-	case "video/quicktime":
-		return ".mov"
-	case "video/webm":
-		return ".webm"
-	}
-	return ""
 }
 
 // waitMedia polls GET /api/v1/media/:id (206 while processing, 200 with a
