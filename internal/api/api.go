@@ -97,7 +97,8 @@ func NewHandler(a *app.App, cfg Config, log *slog.Logger, now func() time.Time) 
 
 		{method: "POST", path: "/post", tag: "Posts", summary: "Create a post", desc: "With scheduledAt the post is SCHEDULED, otherwise a DRAFT.", query: ws, body: createPostRequest{}, resp: createPostResponse{}, status: 201, h: h.createPost},
 		{method: "POST", path: "/post/validate", tag: "Posts", summary: "Check a post without creating it (Herald extension)",
-			desc:  "Runs every check of POST /post and stores nothing: 200 with the checks' result when POST /post would accept the body, or the 4xx that POST /post would give.",
+			desc: "Runs every check of POST /post and creates no post: 200 with the checks' result when POST /post would accept the body, or the 4xx that POST /post would give. " +
+				"The mediaUrls are downloaded and checked as POST /post does; the files are kept in the workspace's library, so that POST /post with the same mediaUrls reuses them, and are collected when no post uses them.",
 			query: ws, body: createPostRequest{}, resp: validatePostResponse{}, h: h.validatePost},
 		{method: "GET", path: "/post", tag: "Posts", summary: "List post groups, newest first",
 			query: []param{workspaceParam, {name: "statuses", array: true, enum: postStatusNames(), desc: "Filter by status; repeat the parameter or join with commas; case-insensitive."},

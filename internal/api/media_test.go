@@ -50,7 +50,8 @@ func newTestMedia(t testing.TB, o mediaOptions) *app.MediaService {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fetcher := media.NewFetcher(media.FetcherConfig{Policy: media.AddressPolicy{AllowPrivateNetworks: o.allowPrivate}, Resolver: noDNS{}, Timeout: 10 * time.Second})
+	fetcher := media.NewFetcher(media.FetcherConfig{Policy: media.AddressPolicy{AllowPrivateNetworks: o.allowPrivate}, Resolver: noDNS{},
+		ConnectTimeout: 2 * time.Second, Timeout: 10 * time.Second})
 	return app.NewMediaService(app.MediaConfig{Store: blobs, Fetcher: fetcher, Limits: o.limits, TempDir: dir, Quota: o.quota, GCAge: 24 * time.Hour})
 }
 
@@ -458,8 +459,10 @@ func TestMediaLibrary(t *testing.T) {
 	if diff := cmp.Diff(want, up); diff != "" {
 		t.Errorf("upload (-want +got):\n%s", diff)
 	}
-	f.clock.Add(time.Second) // the library lists the newest first
-	status, body = f.upload(t, "clip.mp4", clipMP4(t), "Waves", true) // alt text after the file
+	// The library lists the newest first; this one sends its alt text
+	// after the file.
+	f.clock.Add(time.Second)
+	status, body = f.upload(t, "clip.mp4", clipMP4(t), "Waves", true)
 	if status != 201 {
 		t.Fatalf("upload video = %d %s", status, body)
 	}
@@ -689,4 +692,31 @@ func TestMediaCollectorStartStop(t *testing.T) {
 	}
 	c.Stop()
 	c.Stop() // idempotent
+}
+
+func TestMediaOfAnOlderPostIsStoredWhenItChanges(t *testing.T) {
+	t.Parallel()
+	f := setupMedia(t, mediaOptions{allowPrivate: true})
+	srv := newFileServer(t)
+	u := srv.put("/old.png", pngOf(t, 40, 30))
+	// A post saved before Herald stored files names only the source URL.
+	now := f.clock.Now()
+	u0, err := f.store.FindMembers(context.Background(), f.ws)
+	if err != nil || len(u0) == 0 {
+		t.Fatalf("members: %v", err)
+	}
+	p := &herald.Post{ID: herald.NewID(), WorkspaceID: f.ws, CreatedBy: u0[0].UserID, PostType: herald.PostTypeRegular, Status: herald.StatusDraft,
+		Caption: "old", Media: []herald.PostMedia{{URL: u, SourceURL: u, Kind: "image"}}, CreatedAt: now, UpdatedAt: now, Targets: []*herald.PostTarget{}}
+	if err := f.store.CreatePost(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	f.ok("PATCH", base+"/post/"+p.ID, map[string]any{"caption": "new"}, 200)
+	got := f.postOf(t, p.ID)
+	if len(got.Media) != 1 || got.Media[0].MediaID == "" || got.Media[0].SourceURL != u || got.Media[0].MIME != "image/png" {
+		t.Fatalf("media after the change = %+v", got.Media)
+	}
+	uses, err := f.store.FindMediaUses(context.Background(), got.Media[0].MediaID)
+	if err != nil || len(uses) != 1 || uses[0].PostID != p.ID {
+		t.Errorf("the post does not hold its file: %v %v", uses, err)
+	}
 }

@@ -333,14 +333,6 @@ type preparedMedia struct {
 	list  []herald.PostMedia
 }
 
-func (pm *preparedMedia) ids() []string {
-	ids := make([]string, len(pm.items))
-	for i, m := range pm.items {
-		ids[i] = m.ID
-	}
-	return ids
-}
-
 func (a *App) prepared(items []*herald.Media, sources []string) *preparedMedia {
 	pm := &preparedMedia{items: items, list: make([]herald.PostMedia, len(items))}
 	for i, m := range items {
@@ -443,8 +435,12 @@ func (a *App) preparePatchMedia(ctx context.Context, workspaceID, id string, pat
 	sources := make([]string, len(p.Media))
 	for i, pm := range p.Media {
 		sources[i] = pm.SourceURL
+	}
+	for i, pm := range p.Media {
 		if pm.MediaID == "" {
-			return nil, herald.Errorf(herald.EINVALID, "mediaUrls[%d]: %s was never stored; send mediaUrls again", i, pm.SourceURL)
+			// Saved before Herald stored files: fetch them now, as if
+			// the patch had sent them.
+			return a.prepareMedia(ctx, p.WorkspaceID, m.UserID, sources, networks)
 		}
 		if items[i], err = a.store.FindMediaByID(ctx, pm.MediaID); herald.ErrorCode(err) == herald.ENOTFOUND {
 			return nil, herald.Errorf(herald.EINVALID, "mediaUrls[%d]: %s is no longer stored; send mediaUrls again", i, pm.SourceURL)
@@ -481,10 +477,26 @@ func (a *App) profileNetworks(ctx context.Context, workspaceID string, ids []str
 	return out, nil
 }
 
+// mediaStored reports whether every file of a post names a stored file.
+func mediaStored(list []herald.PostMedia) bool {
+	for _, m := range list {
+		if m.MediaID == "" {
+			return false
+		}
+	}
+	return true
+}
+
 // linkPostMedia records in tx which files the post uses, so that they are
 // neither deleted nor collected while it does.
-func (a *App) linkPostMedia(ctx context.Context, tx store.Tx, p *herald.Post, pm *preparedMedia) error {
-	err := tx.SetPostMedia(ctx, p.ID, pm.ids(), a.Now())
+func (a *App) linkPostMedia(ctx context.Context, tx store.Tx, p *herald.Post) error {
+	ids := make([]string, 0, len(p.Media))
+	for _, m := range p.Media {
+		if m.MediaID != "" {
+			ids = append(ids, m.MediaID)
+		}
+	}
+	err := tx.SetPostMedia(ctx, p.ID, ids, a.Now())
 	if herald.ErrorCode(err) == herald.ENOTFOUND {
 		return &herald.Error{Code: herald.ECONFLICT, Message: "A file of this post was deleted while the post was saved; send the request again.", Err: err}
 	}

@@ -89,7 +89,7 @@ func (a *App) CreatePost(ctx context.Context, workspaceID string, in PostInput) 
 		if err := tx.CreatePost(ctx, p); err != nil {
 			return err
 		}
-		if err := a.linkPostMedia(ctx, tx, p, pm); err != nil {
+		if err := a.linkPostMedia(ctx, tx, p); err != nil {
 			return err
 		}
 		if p.Status == herald.StatusScheduled && a.sched != nil {
@@ -320,6 +320,9 @@ func (a *App) UpdatePost(ctx context.Context, workspaceID, id string, patch Post
 			}
 			p.Media = pm.list
 		}
+		if !mediaStored(p.Media) {
+			p.Media = pm.list // saved before Herald stored files (media.go)
+		}
 		if strings.TrimSpace(p.Caption) == "" && len(p.Media) == 0 {
 			return herald.Errorf(herald.EINVALID, "caption: is required unless mediaUrls is given")
 		}
@@ -359,7 +362,7 @@ func (a *App) UpdatePost(ctx context.Context, workspaceID, id string, patch Post
 				}
 			}
 		}
-		if err := a.linkPostMedia(ctx, tx, p, pm); err != nil {
+		if err := a.linkPostMedia(ctx, tx, p); err != nil {
 			return err
 		}
 		// Any change may change what a queued job would publish: the old
