@@ -25,6 +25,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/heraldhq/herald/internal/provider/providertest/fault"
 )
 
 // Options configure a Server. The zero value is a Mastodon 4 server with the
@@ -77,9 +79,9 @@ type Server struct {
 	closing chan struct{}
 	once    sync.Once
 
+	faults *fault.Routes
+
 	mu          sync.Mutex
-	faults      map[string][]*Fault
-	requests    map[string]int
 	seq         uint64
 	accounts    map[string]*account
 	tokens      map[string]*token
@@ -203,11 +205,9 @@ func newServer(opts Options) *Server {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Server{
+	s := &Server{
 		opts:        opts,
 		closing:     make(chan struct{}),
-		faults:      map[string][]*Fault{},
-		requests:    map[string]int{},
 		accounts:    map[string]*account{},
 		tokens:      map[string]*token{},
 		apps:        map[string]*app{},
@@ -218,6 +218,8 @@ func newServer(opts Options) *Server {
 		created:     map[string]int{},
 		rate:        map[string]*window{},
 	}
+	s.faults = s.faultRoutes()
+	return s
 }
 
 // Close stops the server, releasing requests held by timeout faults.
@@ -324,11 +326,7 @@ func (s *Server) CreatedCounts() map[string]int {
 }
 
 // Requests returns how many requests reached route ("POST /api/v1/statuses").
-func (s *Server) Requests(route string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.requests[route]
-}
+func (s *Server) Requests(route string) int { return s.faults.Requests(route) }
 
 // MediaData returns the uploaded bytes and description of a media id.
 func (s *Server) MediaData(id string) (data []byte, description string, ok bool) {
@@ -339,12 +337,6 @@ func (s *Server) MediaData(id string) (data []byte, description string, ok bool)
 		return nil, "", false
 	}
 	return m.Data, m.Description, true
-}
-
-func (s *Server) countRequest(route string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.requests[route]++
 }
 
 // writeJSON writes v with status.

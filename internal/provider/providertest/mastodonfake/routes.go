@@ -21,7 +21,7 @@ import (
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	handle := func(route string, h http.HandlerFunc) {
-		mux.Handle(route, s.withFault(route, h))
+		mux.Handle(route, s.faults.Wrap(route, h))
 	}
 	handle("POST /api/v1/apps", s.createApp)
 	handle("GET /oauth/authorize", s.authorize)
