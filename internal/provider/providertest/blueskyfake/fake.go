@@ -28,6 +28,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/heraldhq/herald/internal/provider/providertest/fault"
 )
 
 // Options configure a Server.
@@ -59,9 +61,9 @@ type Server struct {
 	closing chan struct{}
 	once    sync.Once
 
+	faults *fault.Routes
+
 	mu       sync.Mutex
-	faults   map[string][]*Fault
-	requests map[string]int
 	accounts map[string]*account // by DID
 	handles  map[string]string   // handle → DID
 	access   map[string]*session
@@ -128,11 +130,11 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{
 		opts: opts, closing: make(chan struct{}),
-		faults: map[string][]*Fault{}, requests: map[string]int{},
 		accounts: map[string]*account{}, handles: map[string]string{},
 		access: map[string]*session{}, refresh: map[string]*session{},
 		records: map[string]*Record{}, blobs: map[string]*Blob{}, created: map[string]int{},
 	}
+	s.faults = s.faultRoutes()
 	s.srv = httptest.NewUnstartedServer(s.routes())
 	_ = s.srv.Listener.Close()
 	s.srv.Listener = ln
@@ -266,17 +268,7 @@ func (s *Server) CreatedCounts() map[string]int {
 
 // Requests returns how many requests reached route
 // ("POST /xrpc/com.atproto.repo.putRecord").
-func (s *Server) Requests(route string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.requests[route]
-}
-
-func (s *Server) countRequest(route string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.requests[route]++
-}
+func (s *Server) Requests(route string) int { return s.faults.Requests(route) }
 
 // token mints a JWT-shaped token (unsigned: the fake checks its own map).
 func (s *Server) token(scope, did string, exp time.Time) string {

@@ -25,7 +25,7 @@ var rkeyRE = regexp.MustCompile(`^[A-Za-z0-9._:~-]{1,512}$`)
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	handle := func(route string, h http.HandlerFunc) {
-		mux.Handle(route, s.withFault(route, s.rateHeaders(h)))
+		mux.Handle(route, s.faults.Wrap(route, s.rateHeaders(h)))
 	}
 	handle("GET /xrpc/_health", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"version": "fake"})
