@@ -2,10 +2,12 @@ package integration
 
 import (
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -164,6 +166,12 @@ func publishAndCheck(t *testing.T, label string, flags []string, mUsers *mastodo
 	if m != nil && b != nil {
 		cross = add(schedule(t, h, crossCaption, nil, m.profileID, b.profileID))
 	}
+	limits := limitCases(tag, m, b)
+	for _, c := range limits {
+		if c.post, c.refused = trySchedule(t, h, c.caption, nil, c.profileID); c.refused == nil {
+			add(c.post)
+		}
+	}
 	groups := waitSettled(t, h, posts...)
 
 	// check runs one post's checks, and checks that the group's status
@@ -198,6 +206,12 @@ func publishAndCheck(t *testing.T, label string, flags []string, mUsers *mastodo
 			t.Run("bluesky", func(t *testing.T) { b.checkText(t, g, p) })
 		})
 	}
+
+	t.Run("text limits", func(t *testing.T) {
+		for _, c := range limits {
+			t.Run(c.name, func(t *testing.T) { c.verify(t, groups) })
+		}
+	})
 
 	// Never twice: each post is on each server once, whatever retries
 	// happened inside Herald.
@@ -244,6 +258,75 @@ func publishAndCheck(t *testing.T, label string, flags []string, mUsers *mastodo
 	})
 }
 
+// limitCase is a caption at or just over the text limit of the server a
+// profile is on, which Herald must handle as the server does: publish what
+// fits; refuse what does not, before (POST /post answers 400) or when
+// publishing (the target fails with the server's reason), never silently.
+type limitCase struct {
+	name      string
+	profileID string
+	caption   string
+	fits      bool
+	// limit is the number the refusal must name.
+	limit string
+	// check reads a published post back from the server.
+	check func(*testing.T, *client.PostGroup, scheduled)
+
+	post    scheduled // when Herald took the post
+	refused error     // when Herald refused it
+}
+
+// limitCases are the text limits of the servers: GoToSocial allows 5,000
+// characters (counted as code points), not Mastodon's default 500; the PDS
+// allows 300 graphemes (and 3,000 bytes), so 300 skin-toned emoji, each
+// two code points and eight bytes, fit. Every caption ends with tag.
+func limitCases(tag string, m *mastodonSide, b *blueskySide) []*limitCase {
+	n := utf8.RuneCountInString(tag) // one grapheme per code point in tags
+	var cases []*limitCase
+	if m != nil {
+		cases = append(cases,
+			&limitCase{name: "mastodon/600 characters, over Mastodon's default but within GoToSocial's 5000", profileID: m.profileID,
+				caption: strings.Repeat("x", 600-n) + tag, fits: true, check: m.checkText},
+			&limitCase{name: "mastodon/5001 characters, over GoToSocial's 5000", profileID: m.profileID,
+				caption: strings.Repeat("x", 5001-n) + tag, limit: "5000"})
+	}
+	if b != nil {
+		cases = append(cases,
+			&limitCase{name: "bluesky/300 graphemes of 600 code points", profileID: b.profileID,
+				caption: strings.Repeat("👍🏽", 300-n) + tag, fits: true, check: b.checkText},
+			&limitCase{name: "bluesky/301 graphemes", profileID: b.profileID,
+				caption: strings.Repeat("👍🏽", 301-n) + tag, limit: "300"})
+	}
+	return cases
+}
+
+func (c *limitCase) verify(t *testing.T, groups map[string]*client.PostGroup) {
+	if c.refused != nil {
+		switch {
+		case c.fits:
+			t.Errorf("POST /post refused a caption the server takes: %v", c.refused)
+		case apiStatus(c.refused) != http.StatusBadRequest || !strings.Contains(c.refused.Error(), c.limit):
+			t.Errorf("POST /post refused the caption with %v; want a 400 that names the limit (%s)", c.refused, c.limit)
+		default:
+			t.Logf("refused at creation: %v", c.refused)
+		}
+		return
+	}
+	g := groups[c.post.id]
+	if c.fits {
+		c.check(t, g, c.post)
+		return
+	}
+	tg := g.SocialProfiles[0]
+	if tg.State != "failed" || !strings.Contains(deref(tg.ErrorMessage), c.limit) {
+		t.Fatalf("a caption over the server's limit: want a 400 from POST /post or a failed target with the server's reason naming %s; got\n%s", c.limit, describeTargets(g))
+	}
+	if g.Status != client.StatusError {
+		t.Errorf("post status %s, want %s", g.Status, client.StatusError)
+	}
+	t.Logf("accepted by POST /post, refused by the server when published: %s: %s", deref(tg.ErrorCode), deref(tg.ErrorMessage))
+}
+
 // published reports whether every target of the post is published.
 func published(g *client.PostGroup) bool {
 	for _, tg := range g.SocialProfiles {
@@ -266,6 +349,17 @@ type scheduled struct {
 // due scheduleLead from now.
 func schedule(t *testing.T, h *heraldServer, caption string, images []testImage, profileIDs ...string) scheduled {
 	t.Helper()
+	p, err := trySchedule(t, h, caption, images, profileIDs...)
+	if err != nil {
+		t.Fatalf("POST /post (%.80q): %v", caption, err)
+	}
+	return p
+}
+
+// trySchedule is schedule for a post that Herald may refuse: it returns
+// POST /post's error.
+func trySchedule(t *testing.T, h *heraldServer, caption string, images []testImage, profileIDs ...string) (scheduled, error) {
+	t.Helper()
 	at := time.Now().Add(scheduleLead).Truncate(time.Millisecond)
 	in := client.PostInput{Caption: caption, SocialProfileIDs: profileIDs, ScheduledAt: &at}
 	for _, im := range images {
@@ -273,7 +367,7 @@ func schedule(t *testing.T, h *heraldServer, caption string, images []testImage,
 	}
 	created, err := h.api.CreatePost(t.Context(), h.workspace, in)
 	if err != nil {
-		t.Fatalf("POST /post (%q): %v", caption, err)
+		return scheduled{}, err
 	}
 	g, err := h.api.GetPost(t.Context(), created.ID)
 	if err != nil {
@@ -282,7 +376,7 @@ func schedule(t *testing.T, h *heraldServer, caption string, images []testImage,
 	if g.Status != client.StatusScheduled {
 		t.Fatalf("new post has status %s, want %s:\n%s", g.Status, client.StatusScheduled, describeTargets(g))
 	}
-	return scheduled{id: created.ID, caption: caption, at: at, images: images}
+	return scheduled{id: created.ID, caption: caption, at: at, images: images}, nil
 }
 
 // settled reports whether a target's state is final.
