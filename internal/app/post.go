@@ -46,7 +46,10 @@ type TargetCheck struct {
 	SocialProfileID string `json:"socialProfileId"`
 	Provider        string `json:"provider"`
 	Name            string `json:"name"`
-	Characters      int    `json:"characters"`
+	// Characters is the caption's length as the network counts it;
+	// MaxCharacters its limit (0: none known).
+	Characters    int `json:"characters"`
+	MaxCharacters int `json:"maxCharacters"`
 }
 
 // LateAfter is how long past its time a scheduled target is reported late.
@@ -77,6 +80,9 @@ func (a *App) CreatePost(ctx context.Context, workspaceID string, in PostInput) 
 	pm, merr := a.preparePostMedia(ctx, workspaceID, in)
 	if merr != nil {
 		return nil, merr
+	}
+	if _, err := a.checkText(ctx, workspaceID, in.Caption, in.SocialProfileIDs, "socialProfileIds"); err != nil {
+		return nil, err
 	}
 	var p *herald.Post
 	err := a.store.InTx(ctx, func(tx store.Tx) error {
@@ -117,11 +123,11 @@ func (a *App) ValidatePost(ctx context.Context, workspaceID string, in PostInput
 		return nil, err
 	}
 	p.Media = pm.list
-	c := &PostCheck{Valid: true, Status: string(p.Status), Targets: []TargetCheck{}}
-	for _, t := range p.Targets {
-		c.Targets = append(c.Targets, TargetCheck{SocialProfileID: t.SocialProfileID, Provider: t.Provider, Name: t.Profile.Name, Characters: len([]rune(p.Caption))})
+	checks, err := a.checkText(ctx, workspaceID, p.Caption, in.SocialProfileIDs, "socialProfileIds")
+	if err != nil {
+		return nil, err
 	}
-	return c, nil
+	return &PostCheck{Valid: true, Status: string(p.Status), Targets: checks}, nil
 }
 
 // buildPost validates the input and returns the post it describes.
@@ -294,6 +300,25 @@ func (a *App) UpdatePost(ctx context.Context, workspaceID, id string, patch Post
 	pm, merr := a.preparePatchMedia(ctx, workspaceID, id, patch)
 	if merr != nil {
 		return nil, merr
+	}
+	if patch.Caption != nil || patch.SocialProfileIDs != nil {
+		// The caption and profiles the post will have, read before the
+		// transaction (the check may read an instance's limits).
+		if cur, _, err := a.findPost(ctx, a.store, workspaceID, id); err == nil {
+			caption, ids := cur.Caption, make([]string, 0, len(cur.Targets))
+			for _, t := range cur.Targets {
+				ids = append(ids, t.SocialProfileID)
+			}
+			if patch.Caption != nil {
+				caption = *patch.Caption
+			}
+			if patch.SocialProfileIDs != nil {
+				ids = *patch.SocialProfileIDs
+			}
+			if _, err := a.checkText(ctx, cur.WorkspaceID, caption, ids, "socialProfileIds"); err != nil {
+				return nil, err
+			}
+		}
 	}
 	var p *herald.Post
 	err := a.changePost(ctx, workspaceID, id, "change posts", func(tx store.Tx, post *herald.Post) error {

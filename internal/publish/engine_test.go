@@ -356,3 +356,35 @@ func TestPostingQuotaDefersInsteadOfOverrunning(t *testing.T) {
 		}
 	})
 }
+
+func TestCaptionCountedAsEachNetworkCounts(t *testing.T) {
+	t.Parallel()
+	e := forOneStore(t)
+	b, m := e.blueskyProfile(), e.mastodonProfile() // the fake instance allows 500
+	at := e.clock.Now().Add(time.Hour)
+	create := func(caption string, p *herald.SocialProfile) error {
+		_, err := e.app.CreatePost(e.ctx, e.ws, app.PostInput{Caption: caption, SocialProfileIDs: []string{p.ID}, ScheduledAt: &at})
+		return err
+	}
+	flags := strings.Repeat("🇩🇪", 300) // 300 graphemes, 2,400 bytes
+	if err := create(flags, b); err != nil {
+		t.Errorf("300 flags to Bluesky: %v", err)
+	}
+	err := create(flags+"x", b)
+	if herald.ErrorCode(err) != herald.EINVALID || !strings.Contains(err.Error(), "socialProfileIds[0]: the caption is 301 characters as Bluesky counts them; Bluesky allows 300") {
+		t.Errorf("301 graphemes to Bluesky: %v", err)
+	}
+	// Mastodon counts a link as 23 whatever its length.
+	long := strings.Repeat("a", 470) + " https://example.org/" + strings.Repeat("p", 200)
+	if err := create(long, m); err != nil {
+		t.Errorf("470 characters and a long link to Mastodon: %v", err)
+	}
+	if err := create(strings.Repeat("a", 501), m); herald.ErrorCode(err) != herald.EINVALID {
+		t.Errorf("501 characters to Mastodon: %v", err)
+	}
+	check, err := e.app.ValidatePost(e.ctx, e.ws, app.PostInput{Caption: "👋🏽 hi", SocialProfileIDs: []string{b.ID}})
+	must(t, err)
+	if c := check.Targets[0]; c.Characters != 4 || c.MaxCharacters != 300 {
+		t.Errorf("check = %+v, want 4 of 300", c)
+	}
+}

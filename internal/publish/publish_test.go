@@ -107,6 +107,14 @@ func forEachStore(t *testing.T, fn func(t *testing.T, open func(t *testing.T) *e
 	})
 }
 
+// forOneStore opens an environment on SQLite, for tests of rules that do
+// not depend on the database.
+func forOneStore(t *testing.T) *env {
+	s, err := sqlite.Open(filepath.Join(t.TempDir(), "herald.db"))
+	must(t, err)
+	return setup(t, s, func() riverdriver.Driver[*sql.Tx] { return riversqlite.New(s.DB()) })
+}
+
 func setup[TTx any](t *testing.T, s store.Store, driver func() riverdriver.Driver[TTx]) *env {
 	t.Helper()
 	t.Cleanup(func() { s.Close() })

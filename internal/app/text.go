@@ -1,0 +1,84 @@
+package app
+
+import (
+	"context"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/provider"
+)
+
+// checkText counts the caption the way each target's network counts it
+// (graphemes, weighted characters, URLs as a fixed length, an instance's
+// own limit) and refuses a caption a network would refuse. It runs before
+// any transaction: reading an instance's limits may take a request.
+func (a *App) checkText(ctx context.Context, workspaceID, caption string, profileIDs []string, field string) ([]TargetCheck, error) {
+	checks := make([]TargetCheck, 0, len(profileIDs))
+	for i, id := range profileIDs {
+		if !herald.ValidID(id) {
+			continue // buildTargets says it is not found
+		}
+		prof, err := a.store.FindSocialProfileByID(ctx, id)
+		if herald.ErrorCode(err) == herald.ENOTFOUND || (err == nil && prof.WorkspaceID != workspaceID) {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		rules, known := a.rulesFor(ctx, prof)
+		n := utf8.RuneCountInString(caption)
+		if rules.Count != nil {
+			n = rules.Count(caption)
+		}
+		c := TargetCheck{SocialProfileID: prof.ID, Provider: prof.Provider, Name: prof.Name, Characters: n, MaxCharacters: rules.MaxChars}
+		checks = append(checks, c)
+		if !known {
+			continue
+		}
+		f := field + "[" + strconv.Itoa(i) + "]"
+		network := displayName(prof.Provider)
+		switch {
+		case rules.MaxChars > 0 && n > rules.MaxChars:
+			return nil, herald.Errorf(herald.EINVALID, "%s: the caption is %d characters as %s counts them; %s allows %d%s", f, n, network, network, rules.MaxChars, countingNote(prof.Provider))
+		case rules.MaxBytes > 0 && len(caption) > rules.MaxBytes:
+			return nil, herald.Errorf(herald.EINVALID, "%s: the caption is %d bytes; %s allows %d", f, len(caption), network, rules.MaxBytes)
+		case rules.TextRequired && caption == "":
+			return nil, herald.Errorf(herald.EINVALID, "%s: %s needs a caption", f, network)
+		}
+	}
+	return checks, nil
+}
+
+// rulesFor returns the publishing rules of a profile's account: what the
+// network publishes for it where it does (a Mastodon instance's limits),
+// else the rule table. known is false when neither is available: the
+// network then decides.
+func (a *App) rulesFor(ctx context.Context, prof *herald.SocialProfile) (provider.Rules, bool) {
+	if p, err := a.Provider(prof.Provider); err == nil && a.sealer != nil && len(prof.Credentials) > 0 {
+		if acct, err := a.OpenAccount(ctx, prof); err == nil {
+			if r, err := p.Rules(ctx, acct); err == nil {
+				return r, true
+			}
+			a.log.WarnContext(ctx, "read the network's limits", "provider", prof.Provider, "error", err)
+			if prof.Provider == herald.ProviderMastodon {
+				return provider.Rules{}, false // an instance's own limits are unknown: let it decide
+			}
+		}
+	}
+	return provider.DefaultRules(prof.Provider)
+}
+
+func countingNote(network string) string {
+	switch network {
+	case herald.ProviderBluesky:
+		return " (characters as people see them: an emoji is one)"
+	case herald.ProviderTwitter:
+		return " (links count 23, most emoji and CJK characters 2)"
+	case herald.ProviderMastodon:
+		return " (each link counts as the server's fixed URL length)"
+	case herald.ProviderThreads:
+		return " (emoji count as their UTF-8 bytes)"
+	}
+	return ""
+}
+
