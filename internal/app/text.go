@@ -81,4 +81,3 @@ func countingNote(network string) string {
 	}
 	return ""
 }
-
