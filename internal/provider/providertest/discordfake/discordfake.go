@@ -30,6 +30,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/heraldhq/herald/internal/provider/providertest/fault"
 )
 
 // Limits the fake enforces, as documented by Discord.
@@ -83,25 +85,25 @@ type Message struct {
 }
 
 // FaultKind names an injected failure.
-type FaultKind int
+type FaultKind = fault.Kind
 
 const (
 	// ServerError answers 500 without storing the message.
-	ServerError FaultKind = iota + 1
+	ServerError = fault.Status
 	// ServerErrorAfterStore stores the message, then answers 502 as a proxy
 	// that lost the upstream response would.
-	ServerErrorAfterStore
+	ServerErrorAfterStore = fault.StatusAfter
 	// TimeoutBeforeRead never reads the request body and never answers;
 	// nothing is stored. The client sees a timeout.
-	TimeoutBeforeRead
+	TimeoutBeforeRead = fault.TimeoutBefore
 	// TimeoutAfterStore reads the body, stores the message, and never
 	// answers. The client sees a timeout although the message exists.
-	TimeoutAfterStore
+	TimeoutAfterStore = fault.TimeoutAfter
 	// RateLimited answers 429 with Fault.RetryAfter in the body and headers.
-	RateLimited
+	RateLimited = fault.RateLimit
 	// Malformed stores the message and answers 200 with a body that is not
 	// JSON.
-	Malformed
+	Malformed = fault.Malformed
 )
 
 // Fault is one injected failure. Faults are queued with FailNext and each is
@@ -150,11 +152,12 @@ type Fake struct {
 	revoked  map[string]bool
 	messages []*Message
 	byID     map[string]*Message
-	faults   []Fault
 	buckets  map[string]*bucket
 	seq      int64
 	executes int
 	closed   bool
+
+	faults fault.Queue[Fault]
 }
 
 type bucket struct {
@@ -240,9 +243,9 @@ func (f *Fake) DeleteWebhook(id string) {
 
 // FailNext queues faults for the next requests.
 func (f *Fake) FailNext(faults ...Fault) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.faults = append(f.faults, faults...)
+	for _, flt := range faults {
+		f.faults.Add(flt, 1)
+	}
 }
 
 // Messages returns the messages webhook id published and that were not
@@ -306,42 +309,12 @@ func (f *Fake) snowflake() string {
 
 // takeFault returns the first queued fault matching method.
 func (f *Fake) takeFault(method string) (Fault, bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for i, flt := range f.faults {
-		if flt.Method == "" || flt.Method == method {
-			f.faults = slices.Delete(f.faults, i, i+1)
-			return flt, true
-		}
-	}
-	return Fault{}, false
+	return f.faults.Take(func(flt Fault) bool { return flt.Method == "" || flt.Method == method })
 }
 
 // hold blocks until the client gives up or the fake closes: a response that
 // never arrives.
-func (f *Fake) hold(r *http.Request) {
-	select {
-	case <-r.Context().Done():
-	case <-f.done:
-	}
-}
-
-// wait applies the configured latency.
-func (f *Fake) wait(r *http.Request) bool {
-	if f.latency <= 0 {
-		return true
-	}
-	t := time.NewTimer(f.latency)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-r.Context().Done():
-		return false
-	case <-f.done:
-		return false
-	}
-}
+func (f *Fake) hold(r *http.Request) { fault.Hold(r, f.done, 0) }
 
 // auth resolves the webhook of a request, answering the documented errors.
 func (f *Fake) auth(w http.ResponseWriter, r *http.Request) (*Webhook, bool) {
@@ -413,7 +386,7 @@ func writeRateLimited(w http.ResponseWriter, after time.Duration) {
 // processed. It reports the fault to apply after storing, if any, and
 // whether to continue.
 func (f *Fake) prelude(w http.ResponseWriter, r *http.Request) (Fault, bool) {
-	if !f.wait(r) {
+	if !fault.Delay(r, f.done, f.latency) {
 		return Fault{}, false
 	}
 	flt, ok := f.takeFault(r.Method)
@@ -438,15 +411,24 @@ func (f *Fake) prelude(w http.ResponseWriter, r *http.Request) (Fault, bool) {
 	return flt, true
 }
 
-func (f *Fake) getWebhook(w http.ResponseWriter, r *http.Request) {
-	if _, ok := f.prelude(w, r); !ok {
-		return
+// admit runs what precedes every route: latency and the faults that act
+// before processing, the webhook's token, and its rate limit. It returns
+// the webhook, the fault to apply after storing, and whether to go on.
+func (f *Fake) admit(w http.ResponseWriter, r *http.Request) (*Webhook, Fault, bool) {
+	after, ok := f.prelude(w, r)
+	if !ok {
+		return nil, Fault{}, false
 	}
 	wh, ok := f.auth(w, r)
-	if !ok {
-		return
+	if !ok || !f.rateLimit(w, "webhook:"+wh.ID) {
+		return nil, Fault{}, false
 	}
-	if !f.rateLimit(w, "webhook:"+wh.ID) {
+	return wh, after, true
+}
+
+func (f *Fake) getWebhook(w http.ResponseWriter, r *http.Request) {
+	wh, _, ok := f.admit(w, r)
+	if !ok {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
@@ -483,15 +465,8 @@ func (f *Fake) execute(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.executes++
 	f.mu.Unlock()
-	after, ok := f.prelude(w, r)
+	wh, after, ok := f.admit(w, r)
 	if !ok {
-		return
-	}
-	wh, ok := f.auth(w, r)
-	if !ok {
-		return
-	}
-	if !f.rateLimit(w, "webhook:"+wh.ID) {
 		return
 	}
 
@@ -576,9 +551,7 @@ func (f *Fake) execute(w http.ResponseWriter, r *http.Request) {
 		f.hold(r)
 		return
 	case ServerErrorAfterStore:
-		w.Header().Set("Content-Type", "text/html")
-		w.WriteHeader(http.StatusBadGateway)
-		io.WriteString(w, "<html><body><h1>502 Bad Gateway</h1></body></html>")
+		fault.WriteProxyError(w, http.StatusBadGateway)
 		return
 	case Malformed:
 		w.Header().Set("Content-Type", "application/json")
@@ -651,14 +624,8 @@ func readMultipart(r *http.Request, boundary string, p *executeParams) ([]Attach
 }
 
 func (f *Fake) getMessage(w http.ResponseWriter, r *http.Request) {
-	if _, ok := f.prelude(w, r); !ok {
-		return
-	}
-	wh, ok := f.auth(w, r)
+	wh, _, ok := f.admit(w, r)
 	if !ok {
-		return
-	}
-	if !f.rateLimit(w, "webhook:"+wh.ID) {
 		return
 	}
 	f.mu.Lock()
@@ -676,14 +643,8 @@ func (f *Fake) getMessage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (f *Fake) deleteMessage(w http.ResponseWriter, r *http.Request) {
-	if _, ok := f.prelude(w, r); !ok {
-		return
-	}
-	wh, ok := f.auth(w, r)
+	wh, _, ok := f.admit(w, r)
 	if !ok {
-		return
-	}
-	if !f.rateLimit(w, "webhook:"+wh.ID) {
 		return
 	}
 	f.mu.Lock()
