@@ -27,6 +27,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/heraldhq/herald/internal/provider/providertest/fault"
 )
 
 // Limits the fake enforces, from the Block Kit reference.
@@ -64,21 +66,21 @@ type Message struct {
 }
 
 // FaultKind names an injected failure.
-type FaultKind int
+type FaultKind = fault.Kind
 
 const (
 	// ServerError answers 500 rollup_error without posting.
-	ServerError FaultKind = iota + 1
+	ServerError = fault.Status
 	// ServerErrorAfterStore posts, then answers 500 rollup_error.
-	ServerErrorAfterStore
+	ServerErrorAfterStore = fault.StatusAfter
 	// TimeoutBeforeRead never reads the body and never answers.
-	TimeoutBeforeRead
+	TimeoutBeforeRead = fault.TimeoutBefore
 	// TimeoutAfterStore posts and never answers.
-	TimeoutAfterStore
+	TimeoutAfterStore = fault.TimeoutAfter
 	// RateLimited answers 429 with Retry-After.
-	RateLimited
+	RateLimited = fault.RateLimit
 	// Malformed posts and answers 200 with a body other than "ok".
-	Malformed
+	Malformed = fault.Malformed
 )
 
 // Fault is one injected failure, used once by the next request.
@@ -96,7 +98,7 @@ func WithLatency(d time.Duration) Option { return func(f *Fake) { f.latency = d 
 // WithRateLimit refuses more than limit messages per window per webhook with
 // 429 (Slack allows about one per second, with short bursts).
 func WithRateLimit(limit int, window time.Duration) Option {
-	return func(f *Fake) { f.limit, f.window = limit, window }
+	return func(f *Fake) { f.rate.Limit, f.rate.Window = limit, window }
 }
 
 // WithClock sets the fake's clock.
@@ -110,16 +112,14 @@ type Fake struct {
 	srv     *httptest.Server
 	done    chan struct{}
 	latency time.Duration
-	limit   int
-	window  time.Duration
 	now     func() time.Time
+	rate    fault.Limiter[string] // per BotID
+	faults  fault.Queue[Fault]
 
 	mu       sync.Mutex
 	webhooks map[string]*Webhook // by BotID
 	state    map[string]string   // BotID -> error code forced on it
 	messages []Message
-	faults   []Fault
-	windows  map[string][]time.Time
 	seq      int
 	requests int
 	closed   bool
@@ -132,7 +132,6 @@ func New(opts ...Option) *Fake {
 		now:      time.Now,
 		webhooks: map[string]*Webhook{},
 		state:    map[string]string{},
-		windows:  map[string][]time.Time{},
 	}
 	for _, o := range opts {
 		o(f)
@@ -195,9 +194,9 @@ func (f *Fake) Break(botID, code string) {
 
 // FailNext queues faults for the next requests.
 func (f *Fake) FailNext(faults ...Fault) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.faults = append(f.faults, faults...)
+	for _, flt := range faults {
+		f.faults.Add(flt, 1)
+	}
 }
 
 // Messages returns what webhook botID posted, oldest first.
@@ -263,12 +262,10 @@ type payload struct {
 func (f *Fake) post(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.requests++
-	var flt Fault
-	if len(f.faults) > 0 {
-		flt, f.faults = f.faults[0], f.faults[1:]
-	}
 	f.mu.Unlock()
-	if !f.wait(r) {
+	// Every fault matches: Slack's webhooks have one route.
+	flt, _ := f.faults.Take(func(Fault) bool { return true })
+	if !fault.Delay(r, f.done, f.latency) {
 		return
 	}
 	switch flt.Kind {
@@ -335,8 +332,8 @@ func (f *Fake) post(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	if !f.allow(wh.BotID) {
-		rateLimited(w, f.window)
+	if !f.rate.Allow(wh.BotID, f.now()) {
+		rateLimited(w, f.rate.Window)
 		return
 	}
 	f.mu.Lock()
@@ -413,55 +410,14 @@ func parseBlocks(raw []json.RawMessage) ([]Block, bool) {
 	return out, true
 }
 
-// allow applies the configured rate limit to one webhook.
-func (f *Fake) allow(botID string) bool {
-	if f.limit <= 0 {
-		return true
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	now := f.now()
-	recent := f.windows[botID][:0]
-	for _, t := range f.windows[botID] {
-		if now.Sub(t) < f.window {
-			recent = append(recent, t)
-		}
-	}
-	if len(recent) >= f.limit {
-		f.windows[botID] = recent
-		return false
-	}
-	f.windows[botID] = append(recent, now)
-	return true
-}
-
 func rateLimited(w http.ResponseWriter, d time.Duration) {
 	w.Header().Set("Retry-After", strconv.Itoa(int(d.Seconds()+0.999)))
 	writeText(w, http.StatusTooManyRequests, "rate_limited")
 }
 
-func (f *Fake) hold(r *http.Request) {
-	select {
-	case <-r.Context().Done():
-	case <-f.done:
-	}
-}
-
-func (f *Fake) wait(r *http.Request) bool {
-	if f.latency <= 0 {
-		return true
-	}
-	t := time.NewTimer(f.latency)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-r.Context().Done():
-		return false
-	case <-f.done:
-		return false
-	}
-}
+// hold never answers: it returns once the client gives up or the fake
+// closes.
+func (f *Fake) hold(r *http.Request) { fault.Hold(r, f.done, 0) }
 
 // writeText answers as Slack's webhooks do: a short plain body.
 func writeText(w http.ResponseWriter, status int, body string) {
