@@ -34,6 +34,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf16"
+
+	"github.com/heraldhq/herald/internal/provider/providertest/fault"
 )
 
 // Limits the fake enforces, from the Bot API reference.
@@ -101,23 +103,23 @@ type Message struct {
 }
 
 // FaultKind names an injected failure.
-type FaultKind int
+type FaultKind = fault.Kind
 
 const (
 	// ServerError answers 500 without acting.
-	ServerError FaultKind = iota + 1
+	ServerError = fault.Status
 	// ServerErrorAfterStore sends the message, then answers 502 as the
 	// front proxy would.
-	ServerErrorAfterStore
+	ServerErrorAfterStore = fault.StatusAfter
 	// TimeoutBeforeRead never reads the body and never answers.
-	TimeoutBeforeRead
+	TimeoutBeforeRead = fault.TimeoutBefore
 	// TimeoutAfterStore sends the message and never answers.
-	TimeoutAfterStore
+	TimeoutAfterStore = fault.TimeoutAfter
 	// RateLimited answers 429 with parameters.retry_after.
-	RateLimited
+	RateLimited = fault.RateLimit
 	// Malformed sends the message and answers 200 with a body that is not
 	// JSON.
-	Malformed
+	Malformed = fault.Malformed
 )
 
 // Fault is one injected failure. Each is used once, by the first request
@@ -141,7 +143,7 @@ func WithLatency(d time.Duration) Option { return func(f *Fake) { f.latency = d 
 // WithRateLimit refuses more than limit sends per window to one chat with
 // 429 (Telegram allows about 20 messages per minute to a group).
 func WithRateLimit(limit int, window time.Duration) Option {
-	return func(f *Fake) { f.limit, f.window = limit, window }
+	return func(f *Fake) { f.rate.Limit, f.rate.Window = limit, window }
 }
 
 // WithClock sets the fake's clock (message dates, the 48-hour delete
@@ -156,9 +158,9 @@ type Fake struct {
 	srv     *httptest.Server
 	done    chan struct{}
 	latency time.Duration
-	limit   int
-	window  time.Duration
 	now     func() time.Time
+	rate    fault.Limiter[int64] // sends per chat
+	faults  fault.Queue[Fault]
 
 	mu       sync.Mutex
 	bots     map[string]*Bot // by token
@@ -168,8 +170,6 @@ type Fake struct {
 	migrated map[int64]int64            // old group id -> supergroup id
 	messages []*Message
 	nextMsg  map[int64]int64
-	faults   []Fault
-	sends    map[int64][]time.Time
 	seq      int64
 	requests int
 	closed   bool
@@ -188,7 +188,6 @@ func New(opts ...Option) *Fake {
 		members:  map[int64]map[int64]Member{},
 		migrated: map[int64]int64{},
 		nextMsg:  map[int64]int64{},
-		sends:    map[int64][]time.Time{},
 	}
 	for _, o := range opts {
 		o(f)
@@ -289,9 +288,9 @@ func (f *Fake) MigrateToSupergroup(groupID int64) Chat {
 
 // FailNext queues faults for the next requests.
 func (f *Fake) FailNext(faults ...Fault) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.faults = append(f.faults, faults...)
+	for _, flt := range faults {
+		f.faults.Add(flt, 1)
+	}
 }
 
 // Messages returns the messages in a chat that were not deleted, oldest
@@ -418,41 +417,16 @@ func parse(r *http.Request) (request, *apiError) {
 	return q, nil
 }
 
-// takeFault returns the first queued fault matching method.
+// takeFault returns the first queued fault matching method, or the zero
+// Fault.
 func (f *Fake) takeFault(method string) Fault {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for i, flt := range f.faults {
-		if flt.Method == "" || flt.Method == method {
-			f.faults = slices.Delete(f.faults, i, i+1)
-			return flt
-		}
-	}
-	return Fault{}
+	flt, _ := f.faults.Take(func(flt Fault) bool { return flt.Method == "" || flt.Method == method })
+	return flt
 }
 
-func (f *Fake) hold(r *http.Request) {
-	select {
-	case <-r.Context().Done():
-	case <-f.done:
-	}
-}
-
-func (f *Fake) wait(r *http.Request) bool {
-	if f.latency <= 0 {
-		return true
-	}
-	t := time.NewTimer(f.latency)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-r.Context().Done():
-		return false
-	case <-f.done:
-		return false
-	}
-}
+// hold never answers: it returns once the client gives up or the fake
+// closes.
+func (f *Fake) hold(r *http.Request) { fault.Hold(r, f.done, 0) }
 
 var sendMethods = map[string]bool{"sendMessage": true, "sendPhoto": true, "sendVideo": true, "sendAnimation": true, "sendMediaGroup": true}
 
@@ -466,7 +440,7 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 		fail(w, 404, "Not Found", nil)
 		return
 	}
-	if !f.wait(r) {
+	if !fault.Delay(r, f.done, f.latency) {
 		return
 	}
 	flt := f.takeFault(method)
@@ -783,8 +757,8 @@ func (f *Fake) send(bot *Bot, method string, q request) (any, *apiError) {
 			msgs = append(msgs, &m)
 		}
 	}
-	if !f.allow(c.ID) {
-		secs := int(f.window.Seconds() + 0.999)
+	if !f.rate.Allow(c.ID, f.now()) {
+		secs := int(f.rate.Window.Seconds() + 0.999)
 		return nil, &apiError{429, fmt.Sprintf("Too Many Requests: retry after %d", secs), map[string]any{"retry_after": secs}}
 	}
 	var out []map[string]any
@@ -861,26 +835,6 @@ func messageJSON(m *Message, c *Chat, bot *Bot) map[string]any {
 		}
 	}
 	return out
-}
-
-// allow applies the configured rate limit to one chat. f.mu must be held.
-func (f *Fake) allow(chatID int64) bool {
-	if f.limit <= 0 {
-		return true
-	}
-	now := f.now()
-	recent := f.sends[chatID][:0]
-	for _, t := range f.sends[chatID] {
-		if now.Sub(t) < f.window {
-			recent = append(recent, t)
-		}
-	}
-	if len(recent) >= f.limit {
-		f.sends[chatID] = recent
-		return false
-	}
-	f.sends[chatID] = append(recent, now)
-	return true
 }
 
 func (f *Fake) delete(bot *Bot, method string, q request) (any, *apiError) {
