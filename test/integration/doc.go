@@ -8,9 +8,11 @@
 // browser through Herald's sign-in and connect pages and GoToSocial's real
 // sign-in and authorize pages; the Bluesky one with an app password through
 // the API), publish scheduled posts with text, links, mentions, hashtags,
-// emoji and images, and read every field back from the servers with clients
-// of their own, not Herald's. Deleting with ?remote=true is checked on the
-// servers too.
+// emoji and images (and captions at and over each server's text limit),
+// and read every field back from the servers with clients of their own,
+// not Herald's. That each post is there exactly once, and that deleting
+// with ?remote=true removes it, is checked on the servers too. Herald runs
+// on SQLite, and on PostgreSQL as well when HERALD_TEST_DATABASE_URL is set.
 //
 // The servers are built by .ci/peers; without them the tests skip, unless
 // HERALD_REQUIRE_PEERS=1. Run with:

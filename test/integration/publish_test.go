@@ -43,9 +43,10 @@ const (
 // and on a real Bluesky PDS (with an app password), publishes scheduled
 // posts to them (text with a link, a mention, a hashtag and emoji; two
 // images, one with alt text uploaded to the library and one downloaded
-// from a URL; one post to both networks), every field is read back from
-// the servers with clients of the test's own, and deleting with
-// ?remote=true removes the posts from the servers.
+// from a URL; one post to both networks; captions at and just over each
+// server's text limit), every field is read back from the servers with
+// clients of the test's own, each post is checked to be there exactly
+// once, and deleting with ?remote=true removes the posts from the servers.
 //
 // It runs Herald on SQLite, and on PostgreSQL too when
 // HERALD_TEST_DATABASE_URL is set, against the same servers and users. The
