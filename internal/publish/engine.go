@@ -135,12 +135,32 @@ func New[TTx any](driver riverdriver.Driver[TTx], s store.Store, app App, cfg Co
 		Logger:               log.With("component", "river"),
 		MaxAttempts:          25,
 		Test:                 river.TestConfig{Time: cfg.Clock},
+		Middleware:           []rivertype.Middleware{river.JobInsertMiddlewareFunc(e.dueSoon)},
 	})
 	if err != nil {
 		return nil, err
 	}
 	e.client = client
 	return e, nil
+}
+
+// riverSchedulerInterval is how often River's scheduler makes scheduled
+// jobs available, looking that far ahead (River's default, not settable).
+const riverSchedulerInterval = 5 * time.Second
+
+// dueSoon inserts publish jobs that are due before River's scheduler next
+// runs as available rather than scheduled: workers fetch available jobs
+// only once their time has come, so they run on time instead of up to five
+// seconds late. Jobs further ahead are left to the scheduler, so the set of
+// available jobs stays small however many posts wait.
+func (e *Engine[TTx]) dueSoon(ctx context.Context, params []*rivertype.JobInsertParams, inner func(context.Context) ([]*rivertype.JobInsertResult, error)) ([]*rivertype.JobInsertResult, error) {
+	horizon := e.now().Add(riverSchedulerInterval)
+	for _, p := range params {
+		if p.Kind == (PublishArgs{}).Kind() && p.State == rivertype.JobStateScheduled && p.ScheduledAt != nil && !p.ScheduledAt.After(horizon) {
+			p.State = rivertype.JobStateAvailable
+		}
+	}
+	return inner(ctx)
 }
 
 // Migrate applies River's own migrations.
