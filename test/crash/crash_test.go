@@ -32,7 +32,7 @@ const (
 // needs_attention.
 func TestCrash(t *testing.T) {
 	if testing.Short() {
-		t.Skip("the crash test takes minutes")
+		t.Skip("the crash test takes a minute and a half")
 	}
 	t.Run("sqlite", func(t *testing.T) {
 		t.Parallel()
@@ -46,11 +46,12 @@ func TestCrash(t *testing.T) {
 
 // kill is what one SIGKILL interrupted.
 type kill struct {
-	at         time.Duration // since the posts fell due
-	after      time.Duration // since the node listened
-	inFlight   int           // publishing requests sent and not yet answered
-	unanswered []flight      // of which Herald certainly never saw the answer
-	network    map[string]int
+	at       time.Duration // since the posts fell due
+	after    time.Duration // since the server listened
+	inFlight map[string]int
+	// unanswered are the requests whose answer the killed server
+	// certainly never read.
+	unanswered []flight
 }
 
 func crashTest(t *testing.T, dbURL string) {
@@ -59,7 +60,7 @@ func crashTest(t *testing.T, dbURL string) {
 	logPath := filepath.Join(t.TempDir(), "herald.log")
 	keepLog(t, logPath)
 	acct := initAccount(t, s)
-	nets := startNetworks(t, accounts{mastodon: 3, bluesky: 2, discord: 12})
+	nets := startNetworks(t, accounts{mastodon: 4, bluesky: 2, discord: 20})
 	flags := append(nets.serveFlags(), "--publish-timeout", leaseFlag)
 
 	// The first run connects the profiles and schedules the posts.
@@ -76,9 +77,9 @@ func crashTest(t *testing.T, dbURL string) {
 	// random delay, and every other time only once publications are in
 	// flight, so that some kills land between a network's processing and
 	// Herald's recording. The posts fall due together, so a restarted
-	// server finds queued jobs left by the one before and publishes at
-	// once. (It cannot queue more before the job queue's leader lease of
-	// the killed server runs out, about 15 s.)
+	// server finds jobs made ready by the one before and publishes at
+	// once. (It readies no more before the job queue's leadership of the
+	// killed server runs out, about 15 s.)
 	//
 	// One run in the middle ends with SIGTERM instead, while publications
 	// are in flight: a graceful stop lets them finish and record their
@@ -94,7 +95,7 @@ func crashTest(t *testing.T, dbURL string) {
 		if i%2 == 0 {
 			// Into the thick of publishing, then at a moment when a
 			// request is out.
-			waitInFlight(nets, 20*time.Second)
+			waitInFlight(nets, 12*time.Second)
 			time.Sleep(time.Duration(rand.N(800)) * time.Millisecond)
 			waitInFlight(nets, 2*time.Second)
 			time.Sleep(time.Duration(rand.N(10)) * time.Millisecond)
@@ -105,25 +106,17 @@ func crashTest(t *testing.T, dbURL string) {
 			stopAt := time.Now()
 			n.stop(t)
 			for _, name := range networkNames {
-				for _, f := range nets.proxies[name].inFlight(stopAt) {
-					f.text = name + "\x00" + f.text
-					stopped = append(stopped, f)
-				}
+				stopped = append(stopped, nets.proxies[name].inFlight(stopAt)...)
 			}
 			continue
 		}
 		killedAt := time.Now()
-		k := kill{at: killedAt.Sub(due), after: killedAt.Sub(listened), network: map[string]int{}}
+		k := kill{at: killedAt.Sub(due), after: killedAt.Sub(listened), inFlight: map[string]int{}}
 		n.kill(t)
 		deadAt := time.Now()
 		for _, name := range networkNames {
-			f := nets.proxies[name].inFlight(killedAt)
-			k.inFlight += len(f)
-			k.network[name] = len(f)
-			for _, u := range nets.proxies[name].unanswered(killedAt, deadAt) {
-				u.text = name + "\x00" + u.text
-				k.unanswered = append(k.unanswered, u)
-			}
+			k.inFlight[name] = len(nets.proxies[name].inFlight(killedAt))
+			k.unanswered = append(k.unanswered, nets.proxies[name].unanswered(killedAt, deadAt)...)
 		}
 		kills = append(kills, k)
 	}
@@ -134,57 +127,60 @@ func crashTest(t *testing.T, dbURL string) {
 	n = startNode(t, "final run", s, logPath, flags...)
 	c = n.client(acct.APIKey)
 	finalStart := time.Now()
-	waitFinal(t, c, acct.WorkspaceID, 150*time.Second)
+	targets := waitFinal(t, c, acct.WorkspaceID, posts, 150*time.Second)
 	settle := time.Since(finalStart)
 	if code, body := n.ready(t.Context()); code != 200 {
 		t.Errorf("/readyz of the final run: %d %s", code, body)
 	}
-	targets := readTargets(t, c, acct.WorkspaceID, posts)
 	n.stop(t)
 
 	tl := checkExactlyOnce(t, nets, targets)
-	// Whatever was unanswered at a kill: Herald never learnt the outcome,
-	// so Mastodon and Bluesky must have been reconciled (checked above)
-	// and Discord must ask for attention.
 	state := map[string]string{}
 	for _, tg := range targets {
-		state[tg.network+"\x00"+tg.text] = tg.state
+		state[tg.key()] = tg.state
 	}
+	// A request whose answer the killed server never read: Mastodon and
+	// Bluesky must have been reconciled (checked above), Discord cannot be
+	// and must ask for attention.
 	inFlight, unanswered := 0, 0
 	for _, k := range kills {
-		inFlight += k.inFlight
+		for _, v := range k.inFlight {
+			inFlight += v
+		}
 		unanswered += len(k.unanswered)
 		for _, u := range k.unanswered {
-			if strings.HasPrefix(u.text, discord+"\x00") && state[u.text] != "needs_attention" {
-				t.Errorf("discord target of %q was in flight at a kill and is %s, want needs_attention", strings.TrimPrefix(u.text, discord+"\x00"), state[u.text])
+			if u.network == discord && state[u.key()] != "needs_attention" {
+				t.Errorf("discord target of %q was in flight at a kill and is %s, want needs_attention", u.text, state[u.key()])
 			}
 		}
 	}
 	for _, f := range stopped {
-		if state[f.text] != "published" {
-			network, text, _ := strings.Cut(f.text, "\x00")
-			t.Errorf("%s target of %q was in flight at a graceful stop and is %s, want published", network, text, state[f.text])
+		if state[f.key()] != "published" {
+			t.Errorf("%s target of %q was in flight at a graceful stop and is %s, want published", f.network, f.text, state[f.key()])
 		}
 	}
 	if inFlight == 0 {
 		t.Errorf("no kill interrupted a publication in flight: the test proved nothing about them")
 	}
 
-	reconciled := len(grepLog(t, logPath, "reconciling an attempt"))
 	var b strings.Builder
-	fmt.Fprintf(&b, "crash test (%s): %d posts created in %s; %d kills and a graceful stop (%d in flight) in %s, then %s to settle; %s in all\n",
-		map[bool]string{true: "postgres", false: "sqlite"}[dbURL != ""], len(posts), created.Round(time.Millisecond), len(kills), len(stopped),
+	fmt.Fprintf(&b, "crash test (%s): %d posts (%d targets) created in %s; %d kills and a graceful stop (%d in flight) in %s, then %s to settle; %s in all\n",
+		map[bool]string{true: "postgres", false: "sqlite"}[dbURL != ""], len(posts), len(targets), created.Round(time.Millisecond), len(kills), len(stopped),
 		killPhase.Round(time.Millisecond), settle.Round(time.Millisecond), time.Since(start).Round(time.Second))
 	for i, k := range kills {
-		fmt.Fprintf(&b, "  kill %d at due+%s, %s after listening: %d publications in flight (mastodon %d, bluesky %d, discord %d), %d unanswered\n",
-			i+1, k.at.Round(time.Millisecond), k.after.Round(time.Millisecond), k.inFlight, k.network[mastodon], k.network[bluesky], k.network[discord], len(k.unanswered))
+		fmt.Fprintf(&b, "  kill %d at due+%s, %s after listening: publications in flight mastodon %d, bluesky %d, discord %d; %d answers never read\n",
+			i+1, k.at.Round(time.Millisecond), k.after.Round(time.Millisecond), k.inFlight[mastodon], k.inFlight[bluesky], k.inFlight[discord], len(k.unanswered))
 	}
 	for _, name := range networkNames {
 		fmt.Fprintf(&b, "  %-8s published %d, needs_attention %d, failed %d; the network holds %d\n",
 			name, tl.published[name], tl.needsAttention[name], tl.failed[name], nets.totalCreated(name))
 	}
-	fmt.Fprintf(&b, "  in flight at kills %d (%d certainly unanswered); interrupted attempts reconciled %d; discord needs_attention %d, of which %d did reach Discord",
-		inFlight, unanswered, reconciled, tl.needsAttention[discord], tl.attentionPosted)
+	errs := grepLog(t, logPath, "level=ERROR")
+	fmt.Fprintf(&b, "  in flight at kills %d (%d answers never read); interrupted attempts reconciled %d; discord needs_attention %d, of which %d did reach Discord; %d errors logged",
+		inFlight, unanswered, len(grepLog(t, logPath, "reconciling an attempt")), tl.needsAttention[discord], tl.attentionPosted, len(errs))
+	for _, e := range errs[:min(len(errs), 5)] {
+		b.WriteString("\n    " + e)
+	}
 	t.Log(b.String())
 }
 

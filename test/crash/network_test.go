@@ -46,7 +46,9 @@ type networks struct {
 // over. Several are needed where Herald's own rules or the network's
 // lookups bound what one account takes: Discord webhooks post about 30
 // messages a minute (Herald defers the rest), and Mastodon's
-// reconciliation scans an account's last 200 statuses.
+// reconciliation reads at most five pages of 40 statuses, so it can prove
+// a post absent only on an account with at most 160 statuses since the
+// post's time (beyond, an interrupted post needs attention).
 type accounts struct{ mastodon, bluesky, discord int }
 
 func startNetworks(t *testing.T, a accounts) *networks {
@@ -67,9 +69,9 @@ func startNetworks(t *testing.T, a accounts) *networks {
 	n.discord = discordfake.New()
 	t.Cleanup(n.discord.Close)
 
-	n.proxies[mastodon] = newProxy(t, n.masto.URL, latencyBefore, latencyAfter, mastodonPublish)
-	n.proxies[bluesky] = newProxy(t, n.bsky.URL, latencyBefore, latencyAfter, blueskyPublish)
-	n.proxies[discord] = newProxy(t, strings.TrimSuffix(n.discord.URL, "/api"), latencyBefore, latencyAfter, discordPublish)
+	n.proxies[mastodon] = newProxy(t, mastodon, n.masto.URL, latencyBefore, latencyAfter, mastodonPublish)
+	n.proxies[bluesky] = newProxy(t, bluesky, n.bsky.URL, latencyBefore, latencyAfter, blueskyPublish)
+	n.proxies[discord] = newProxy(t, discord, strings.TrimSuffix(n.discord.URL, "/api"), latencyBefore, latencyAfter, discordPublish)
 
 	for i := range a.mastodon {
 		_, tok := n.masto.CreateAccount(fmt.Sprintf("crash%d", i))
@@ -156,18 +158,40 @@ func (n *networks) totalCreated(network string) int {
 	return total
 }
 
-// plannedPost is a post the test scheduled, with its one target.
+// plannedPost is a post the test scheduled.
 type plannedPost struct {
-	id, text, network string
+	id, text string
+	// networks are those of its targets, one profile on each.
+	networks []string
 }
 
-// schedulePosts creates count posts with one target each, spread evenly
-// over the networks and their accounts, due from due on, spread over
-// spread, sending the requests to the clients in turn. Each text is
-// unique, so that the fakes' counts per text are counts per target.
+// multiEvery makes every multiEvery-th post target all three networks at
+// once (the others target one), so that targets of one post are
+// published, recorded and interrupted side by side.
+const multiEvery = 4
+
+// schedulePosts creates count posts spread evenly over the networks and
+// their accounts, due from due on, spread over spread, sending the
+// requests to the clients in turn. Each text is unique, so that a fake's
+// count per text is the count of one target.
 func schedulePosts(t *testing.T, clients []*client.Client, ws string, profiles map[string][]profile, count int, due time.Time, spread time.Duration) []plannedPost {
 	t.Helper()
 	posts := make([]plannedPost, count)
+	// Each network's targets go to its accounts in turn.
+	ids := make([][]string, count)
+	used := map[string]int{}
+	for i := range posts {
+		posts[i].networks = []string{networkNames[i%len(networkNames)]}
+		if i%multiEvery == multiEvery-1 {
+			posts[i].networks = networkNames
+		}
+		for _, network := range posts[i].networks {
+			ps := profiles[network]
+			ids[i] = append(ids[i], ps[used[network]%len(ps)].id)
+			used[network]++
+		}
+		posts[i].text = fmt.Sprintf("Crash test post %04d for %s", i, strings.Join(posts[i].networks, ", "))
+	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)
@@ -180,21 +204,17 @@ func schedulePosts(t *testing.T, clients []*client.Client, ws string, profiles m
 				if i >= count {
 					return
 				}
-				network := networkNames[i%len(networkNames)]
-				ps := profiles[network]
-				p := ps[(i/len(networkNames))%len(ps)]
 				at := due.Add(spread * time.Duration(i) / time.Duration(count))
 				if soon := time.Now().Add(time.Second); at.Before(soon) {
 					at = soon // creating took longer than planned (a busy machine)
 				}
-				text := fmt.Sprintf("Crash test post %04d for %s account %d", i, network, (i/len(networkNames))%len(ps))
 				c := clients[i%len(clients)]
-				res, err := c.CreatePost(context.Background(), ws, client.PostInput{Caption: text, SocialProfileIDs: []string{p.id}, ScheduledAt: &at})
+				res, err := c.CreatePost(context.Background(), ws, client.PostInput{Caption: posts[i].text, SocialProfileIDs: ids[i], ScheduledAt: &at})
 				if err != nil {
 					errs <- fmt.Errorf("create post %d: %w", i, err)
 					return
 				}
-				posts[i] = plannedPost{id: res.ID, text: text, network: network}
+				posts[i].id = res.ID
 			}
 		}()
 	}
@@ -206,15 +226,36 @@ func schedulePosts(t *testing.T, clients []*client.Client, ws string, profiles m
 	return posts
 }
 
-// waitFinal waits until no post is SCHEDULED any more: with one target per
-// post, every target is then published, failed or needs_attention.
-func waitFinal(t *testing.T, c *client.Client, ws string, timeout time.Duration) {
+// finalTarget is a target as the API reports it at the end.
+type finalTarget struct {
+	postID, text, network string
+	state, code, message  string
+}
+
+// key names a target in the proxies' logs: its network and its text.
+func (f finalTarget) key() string { return targetKey(f.network, f.text) }
+
+func targetKey(network, text string) string { return network + "\x00" + text }
+
+// isFinal reports whether a target state is one the engine leaves alone.
+func isFinal(state string) bool {
+	return state == "published" || state == "failed" || state == "needs_attention"
+}
+
+// waitFinal waits until every target of the posts is published, failed or
+// needs_attention, and returns them. It polls the scheduled posts (one
+// request) until there are none, then reads every post: a post whose
+// targets are not all final can also be NEEDS_ATTENTION already.
+func waitFinal(t *testing.T, c *client.Client, ws string, posts []plannedPost, timeout time.Duration) []finalTarget {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
 		left, err := c.ListPosts(context.Background(), ws, client.ListPostsOptions{Statuses: []string{client.StatusScheduled}, PerPage: 50})
 		if err == nil && len(left) == 0 {
-			return
+			targets, pending := readTargets(t, c, ws, posts)
+			if pending == 0 {
+				return targets
+			}
 		}
 		if time.Now().After(deadline) {
 			var b strings.Builder
@@ -236,15 +277,11 @@ func deref(s *string) string {
 	return *s
 }
 
-// finalTarget is a target as the API reports it at the end.
-type finalTarget struct {
-	plannedPost
-	state, code, message string
-}
-
-// readTargets lists every post of the workspace and returns the target of
-// each planned post.
-func readTargets(t *testing.T, c *client.Client, ws string, posts []plannedPost) []finalTarget {
+// readTargets lists every post of the workspace and returns the targets of
+// the planned posts, and how many are not final yet. It checks that no
+// post is lost, each has the targets it was created with, and its status
+// follows its targets.
+func readTargets(t *testing.T, c *client.Client, ws string, posts []plannedPost) ([]finalTarget, int) {
 	t.Helper()
 	byID := map[string]client.PostGroup{}
 	for page := 0; ; page++ {
@@ -260,20 +297,54 @@ func readTargets(t *testing.T, c *client.Client, ws string, posts []plannedPost)
 		}
 	}
 	var out []finalTarget
+	pending := 0
 	for _, p := range posts {
 		g, ok := byID[p.id]
 		if !ok {
-			t.Errorf("post %s (%q) is lost: the API does not list it", p.id, p.text)
-			continue
+			t.Fatalf("post %s (%q) is lost: the API does not list it", p.id, p.text)
 		}
-		if len(g.SocialProfiles) != 1 {
-			t.Errorf("post %s has %d targets, want 1", p.id, len(g.SocialProfiles))
-			continue
+		if len(g.SocialProfiles) != len(p.networks) {
+			t.Fatalf("post %s has %d targets, want %d", p.id, len(g.SocialProfiles), len(p.networks))
 		}
-		tg := g.SocialProfiles[0]
-		out = append(out, finalTarget{plannedPost: p, state: tg.State, code: deref(tg.ErrorCode), message: deref(tg.ErrorMessage)})
+		var states []string
+		for _, tg := range g.SocialProfiles {
+			out = append(out, finalTarget{postID: p.id, text: p.text, network: tg.SocialProfile.Provider,
+				state: tg.State, code: deref(tg.ErrorCode), message: deref(tg.ErrorMessage)})
+			states = append(states, tg.State)
+			if !isFinal(tg.State) {
+				pending++
+			}
+		}
+		if want := groupStatus(states); want != "" && g.Status != want {
+			t.Errorf("post %s has targets %v and status %s, want %s", p.id, states, g.Status, want)
+		}
 	}
-	return out
+	return out, pending
+}
+
+// groupStatus is the status a post with final targets in those states must
+// show, or "" while some are not final.
+func groupStatus(states []string) string {
+	published, failed, attention := 0, 0, 0
+	for _, s := range states {
+		switch s {
+		case "published":
+			published++
+		case "failed":
+			failed++
+		case "needs_attention":
+			attention++
+		default:
+			return ""
+		}
+	}
+	switch {
+	case attention > 0:
+		return client.StatusNeedsAttention
+	case failed > 0:
+		return client.StatusError
+	}
+	return client.StatusPosted
 }
 
 // tally is what the checks found, for the summary.

@@ -26,6 +26,7 @@ type proxy struct {
 	// URL is where Herald is told the network lives.
 	URL string
 
+	network  string
 	upstream string
 	client   *http.Client
 	srv      *httptest.Server
@@ -41,14 +42,16 @@ type proxy struct {
 
 // flight is one publishing request.
 type flight struct {
+	network  string
 	text     string
 	arrived  time.Time
 	answered time.Time // zero until the answer is being written
 	status   int       // the fake's answer
 }
 
-func newProxy(t *testing.T, upstream string, before, after [2]time.Duration, publishText func(*http.Request, []byte) (string, bool)) *proxy {
+func newProxy(t *testing.T, network, upstream string, before, after [2]time.Duration, publishText func(*http.Request, []byte) (string, bool)) *proxy {
 	p := &proxy{
+		network:  network,
 		upstream: strings.TrimRight(upstream, "/"),
 		// Enough idle connections for every worker, so that forwarding
 		// does not open a connection per request.
@@ -79,7 +82,7 @@ func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	var f *flight
 	if text, ok := p.publishText(r, body); ok {
-		f = &flight{text: text, arrived: time.Now()}
+		f = &flight{network: p.network, text: text, arrived: time.Now()}
 		p.mu.Lock()
 		p.flights = append(p.flights, f)
 		p.mu.Unlock()
@@ -125,6 +128,9 @@ func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Write(data)
 }
 
+// key names the target of a flight, as finalTarget.key does.
+func (f flight) key() string { return targetKey(f.network, f.text) }
+
 // inFlight returns the publishing requests that arrived before and were
 // not answered before t.
 func (p *proxy) inFlight(t time.Time) []flight {
@@ -151,17 +157,6 @@ func (p *proxy) unanswered(killedAt, deadAt time.Time) []flight {
 		if f.arrived.Before(killedAt) && (f.answered.IsZero() || f.answered.After(deadAt)) {
 			out = append(out, *f)
 		}
-	}
-	return out
-}
-
-// requests returns how many publishing requests carried each text.
-func (p *proxy) requests() map[string]int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	out := map[string]int{}
-	for _, f := range p.flights {
-		out[f.text]++
 	}
 	return out
 }
