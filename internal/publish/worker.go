@@ -170,8 +170,13 @@ func (w *worker) attempt(ctx context.Context, log *slog.Logger, p *herald.Post, 
 		// reach the network. Release the lease so the retry starts afresh.
 		log.Error("publish attempt failed before reaching the network", "error", err)
 		o = outcome{state: herald.TargetScheduled, code: "internal", msg: "Herald could not prepare the post: " + err.Error(), retryAt: w.backoff(t.Attempts)}
-		if reconcile {
+		switch {
+		case reconcile && t.Attempts >= w.cfg.MaxAttempts:
+			o.state, o.msg = herald.TargetNeedsAttention, "Herald could not check whether an interrupted attempt published the post: "+err.Error()
+		case reconcile:
 			o.state = herald.TargetPublishing // still unknown: reconcile again
+		case t.Attempts >= w.cfg.MaxAttempts:
+			o.state = herald.TargetFailed // a failure of Herald's that retrying did not mend
 		}
 	}
 	return w.record(ctx, log, p, t, prof, o)

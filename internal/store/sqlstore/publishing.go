@@ -26,9 +26,9 @@ func (q *Queries) RenewPostTargetLease(ctx context.Context, id string, oldLease 
 	var n int64
 	var err error
 	if oldLease == nil {
-		n, err = q.exec(ctx, `UPDATE post_targets SET lease_until = ?, updated_at = ? WHERE id = ? AND state IN ('publishing', 'processing') AND lease_until IS NULL`, ms(leaseUntil), ms(now), id)
+		n, err = q.exec(ctx, `UPDATE post_targets SET lease_until = ?, attempts = attempts + 1, updated_at = ? WHERE id = ? AND state IN ('publishing', 'processing') AND lease_until IS NULL`, ms(leaseUntil), ms(now), id)
 	} else {
-		n, err = q.exec(ctx, `UPDATE post_targets SET lease_until = ?, updated_at = ? WHERE id = ? AND state IN ('publishing', 'processing') AND lease_until = ?`, ms(leaseUntil), ms(now), id, ms(*oldLease))
+		n, err = q.exec(ctx, `UPDATE post_targets SET lease_until = ?, attempts = attempts + 1, updated_at = ? WHERE id = ? AND state IN ('publishing', 'processing') AND lease_until = ?`, ms(leaseUntil), ms(now), id, ms(*oldLease))
 	}
 	return n == 1, err
 }
