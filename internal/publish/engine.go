@@ -97,6 +97,7 @@ type Engine[TTx any] struct {
 	now    func() time.Time
 
 	started time.Time
+	swept   time.Time // when overdue targets were last looked for
 	stop    context.CancelFunc
 	done    chan struct{}
 }
@@ -188,6 +189,46 @@ func (e *Engine[TTx]) Start(ctx context.Context) error {
 	return nil
 }
 
+// requeueOverdue queues again the publication of scheduled targets well
+// past their time, in case a job was lost (discarded after repeated
+// failures of the database, say). Jobs are unique per target and post
+// version, so a job that still exists is not duplicated.
+func (e *Engine[TTx]) requeueOverdue(ctx context.Context) {
+	overdue, err := e.store.FindOverdueTargets(ctx, e.now().Add(-overdueAfter), 500)
+	if err != nil {
+		if ctx.Err() == nil {
+			e.log.Warn("look for overdue posts", "error", err)
+		}
+		return
+	}
+	if len(overdue) == 0 {
+		return
+	}
+	params := make([]river.InsertManyParams, len(overdue))
+	for i, o := range overdue {
+		params[i] = river.InsertManyParams{Args: PublishArgs{TargetID: o.TargetID, PostID: o.PostID, Version: o.Version}}
+	}
+	res, err := e.client.InsertMany(ctx, params)
+	if err != nil {
+		if ctx.Err() == nil {
+			e.log.Warn("requeue overdue posts", "error", err)
+		}
+		return
+	}
+	n := 0
+	for _, r := range res {
+		if !r.UniqueSkippedAsDuplicate {
+			n++
+		}
+	}
+	if n > 0 {
+		e.log.Warn("requeued overdue publications whose jobs were gone", "count", n)
+	}
+}
+
+// overdueAfter is how late a target must be before its job is presumed lost.
+const overdueAfter = 5 * time.Minute
+
 func (e *Engine[TTx]) heartbeat(ctx context.Context) {
 	defer close(e.done)
 	t := time.NewTicker(e.cfg.HeartbeatInterval)
@@ -201,6 +242,10 @@ func (e *Engine[TTx]) heartbeat(ctx context.Context) {
 		now := e.now()
 		if err := e.store.HeartbeatWorkerNode(ctx, e.cfg.NodeID, e.started, now); err != nil && ctx.Err() == nil {
 			e.log.Warn("worker heartbeat", "error", err)
+		}
+		if now.Sub(e.swept) >= time.Minute {
+			e.swept = now
+			e.requeueOverdue(ctx)
 		}
 		// Forget nodes that have been gone a long time.
 		if err := e.store.DeleteWorkerNodesBefore(ctx, now.Add(-24*time.Hour)); err != nil && ctx.Err() == nil {

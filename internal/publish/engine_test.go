@@ -388,3 +388,22 @@ func TestCaptionCountedAsEachNetworkCounts(t *testing.T) {
 		t.Errorf("check = %+v, want 4 of 300", c)
 	}
 }
+
+func TestLostJobIsRequeued(t *testing.T) {
+	t.Parallel()
+	e := forOneStore(t)
+	d := e.discordProfile()
+	// A scheduled post whose job is gone (stored without one), well past
+	// its time.
+	at := e.clock.Now().Add(-10 * time.Minute)
+	p := &herald.Post{ID: herald.NewID(), WorkspaceID: e.ws, CreatedBy: "", PostType: herald.PostTypeRegular, Status: herald.StatusScheduled,
+		Caption: "Lost and found", ScheduledAt: &at, CreatedAt: at, UpdatedAt: at}
+	u := herald.UserFromContext(e.ctx)
+	p.CreatedBy = u.ID
+	p.Targets = []*herald.PostTarget{{ID: herald.NewID(), PostID: p.ID, SocialProfileID: d.ID, Provider: "discord", State: herald.TargetScheduled, UpdatedAt: at}}
+	must(t, e.store.CreatePost(context.Background(), p))
+	got := e.settle(p.ID)
+	if got.Targets[0].State != herald.TargetPublished || e.discord.CountContent("Lost and found") != 1 {
+		t.Errorf("target = %s, published %d times", got.Targets[0].State, e.discord.CountContent("Lost and found"))
+	}
+}

@@ -138,6 +138,9 @@ type Querier interface {
 	// FindPostsPublishedTo lists the posts published to a profile, newest
 	// first (for feeds).
 	FindPostsPublishedTo(ctx context.Context, profileID string, limit int) ([]*herald.Post, error)
+	// FindOverdueTargets lists scheduled targets of posts whose time is
+	// before a time, oldest first.
+	FindOverdueTargets(ctx context.Context, before time.Time, limit int) ([]OverdueTarget, error)
 	// FindPostIDByTargetID returns the post a target belongs to.
 	FindPostIDByTargetID(ctx context.Context, targetID string) (string, error)
 	// FindAllSocialProfiles lists every profile of every workspace (for key
@@ -158,6 +161,14 @@ type Querier interface {
 	// once.
 	TakeOAuthState(ctx context.Context, stateHash []byte) (*OAuthState, error)
 	DeleteExpiredOAuthStates(ctx context.Context, now time.Time) error
+}
+
+// OverdueTarget is a scheduled target past its time.
+type OverdueTarget struct {
+	TargetID    string
+	PostID      string
+	Version     int
+	ScheduledAt time.Time
 }
 
 // OAuthApp is a client registered on the fly with a network's server (a

@@ -176,3 +176,24 @@ func (q *Queries) FindAllOAuthApps(ctx context.Context) ([]*store.OAuthApp, erro
 func (q *Queries) UpdateOAuthAppSecret(ctx context.Context, a *store.OAuthApp) error {
 	return q.execOne(ctx, "OAuth app", `UPDATE oauth_apps SET client_secret = ? WHERE provider = ? AND server = ? AND redirect_uri = ?`, a.ClientSecret, a.Provider, a.Server, a.RedirectURI)
 }
+
+// FindOverdueTargets implements store.Querier.
+func (q *Queries) FindOverdueTargets(ctx context.Context, before time.Time, limit int) ([]store.OverdueTarget, error) {
+	rows, err := q.query(ctx, `SELECT t.id, t.post_id, p.version, p.scheduled_at FROM posts p JOIN post_targets t ON t.post_id = p.id
+		WHERE p.status = 'SCHEDULED' AND p.scheduled_at < ? AND t.state = 'scheduled' ORDER BY p.scheduled_at LIMIT ?`, ms(before), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.OverdueTarget
+	for rows.Next() {
+		var o store.OverdueTarget
+		var version, at int64
+		if err := rows.Scan(&o.TargetID, &o.PostID, &version, &at); err != nil {
+			return nil, err
+		}
+		o.Version, o.ScheduledAt = int(version), fromMS(at)
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
