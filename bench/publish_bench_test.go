@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -97,13 +98,26 @@ func BenchmarkPublish(b *testing.B) {
 	for _, db := range benchDatabases() {
 		for _, w := range workers {
 			b.Run(fmt.Sprintf("%s/workers=%d", db.name, w), func(b *testing.B) {
-				publishRun(b, db.open(b), w, targets, profiles, lead)
+				publishRun(b, db.open(b), w, targets, profiles, lead, false)
 			})
 		}
 	}
 }
 
-func publishRun(b *testing.B, db database, workers, targets, profiles int, lead time.Duration) {
+// BenchmarkPublishInProcess is BenchmarkPublish on SQLite with the server
+// in the benchmark's process (cli.Run), for `go test -cpuprofile`: the
+// profile then shows where the publishing path spends its time (the
+// Discord fake and the API calls that schedule the posts are in it too).
+func BenchmarkPublishInProcess(b *testing.B) {
+	requireHeavy(b)
+	targets := envInts(b, "HERALD_BENCH_TARGETS", 10_000)[0]
+	profiles := envInts(b, "HERALD_BENCH_PROFILES", 500)[0]
+	w := envInts(b, "HERALD_BENCH_WORKERS", 50)[0]
+	lead := envDuration(b, "HERALD_BENCH_LEAD", 20*time.Second+time.Duration(targets)*10*time.Millisecond)
+	publishRun(b, sqliteDB(b), w, targets, profiles, lead, true)
+}
+
+func publishRun(b *testing.B, db database, workers, targets, profiles int, lead time.Duration, inProcess bool) {
 	fake := discordfake.New(discordfake.WithLatency(50 * time.Millisecond))
 	defer fake.Close()
 	rec := newCallRecorder(fake.Handler())
@@ -112,7 +126,16 @@ func publishRun(b *testing.B, db database, workers, targets, profiles int, lead 
 	api := front.URL + "/api"
 
 	s := newSetup(b, db)
-	srv := s.start(b, "--workers", fmt.Sprint(workers), "--allow-private-networks=true", "--discord-api-url", api)
+	flags := []string{"--workers", fmt.Sprint(workers), "--allow-private-networks=true", "--discord-api-url", api}
+	var srv *Server
+	if inProcess {
+		ctx, cancel := context.WithCancel(context.Background())
+		url, done := serveInProcess(b, ctx, append(append(append([]string{"serve", "--addr", "127.0.0.1:0"}, db.args...), serveArgs...), flags...))
+		defer func() { cancel(); <-done }()
+		srv = &Server{URL: url, PID: os.Getpid()}
+	} else {
+		srv = s.start(b, flags...)
+	}
 	c := s.client(srv)
 	ctx := context.Background()
 
