@@ -50,7 +50,10 @@ type TargetCheck struct {
 	SocialProfileID string `json:"socialProfileId"`
 	Provider        string `json:"provider"`
 	Name            string `json:"name"`
-	Characters      int    `json:"characters"`
+	// Characters is the caption's length as the network counts it;
+	// MaxCharacters the network's limit (0: none known).
+	Characters    int `json:"characters"`
+	MaxCharacters int `json:"maxCharacters"`
 }
 
 // PostGroup is a post with its targets, as GET /post lists them.
