@@ -127,7 +127,7 @@ func crashTest(t *testing.T, dbURL string) {
 	n = startNode(t, "final run", s, logPath, flags...)
 	c = n.client(acct.APIKey)
 	finalStart := time.Now()
-	targets := waitFinal(t, c, acct.WorkspaceID, posts, 150*time.Second)
+	targets := waitFinal(t, c, acct.WorkspaceID, posts, 180*time.Second)
 	settle := time.Since(finalStart)
 	if code, body := n.ready(t.Context()); code != 200 {
 		t.Errorf("/readyz of the final run: %d %s", code, body)
