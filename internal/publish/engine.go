@@ -126,13 +126,16 @@ func New[TTx any](driver riverdriver.Driver[TTx], s store.Store, app App, cfg Co
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &worker{store: s, app: app, cfg: cfg, log: log, now: now})
 	client, err := river.NewClient(driver, &river.Config{
-		ID:                   cfg.NodeID,
-		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
-		Workers:              workers,
-		FetchPollInterval:    cfg.PollInterval,
-		FetchCooldown:        min(cfg.PollInterval, 50*time.Millisecond),
-		JobTimeout:           cfg.AttemptTimeout + 30*time.Second,
-		RescueStuckJobsAfter: cfg.AttemptTimeout + time.Minute,
+		ID:                cfg.NodeID,
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		Workers:           workers,
+		FetchPollInterval: cfg.PollInterval,
+		FetchCooldown:     min(cfg.PollInterval, 50*time.Millisecond),
+		JobTimeout:        cfg.AttemptTimeout + 30*time.Second,
+		// A job that ran past its timeout was killed with its node; the
+		// target's lease, not this delay, keeps a rescued job from racing a
+		// live one, so rescue soon after.
+		RescueStuckJobsAfter: cfg.AttemptTimeout + 40*time.Second,
 		Logger:               log.With("component", "river"),
 		MaxAttempts:          25,
 		Test:                 river.TestConfig{Time: cfg.Clock},

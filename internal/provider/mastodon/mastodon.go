@@ -43,7 +43,9 @@ type Config struct {
 	// 500 ms); it grows by half each time up to MediaPollMax (default 5 s).
 	MediaPollInterval time.Duration
 	MediaPollMax      time.Duration
-	// FindPages bounds how many pages of 40 statuses Find scans (default 5).
+	// FindPages bounds how many pages of 40 statuses Find scans (default 25:
+	// an account that posted more than 1,000 statuses since an interrupted
+	// attempt is rare, and a page costs one request only when reconciling).
 	FindPages int
 	// FindSkew is how far before PublishRequest.ScheduledAt Find still
 	// accepts a status as the attempt's (clock skew; default 10 minutes).
@@ -88,7 +90,7 @@ func New(cfg Config, client *http.Client) *Provider {
 		cfg.MediaPollMax = 5 * time.Second
 	}
 	if cfg.FindPages <= 0 {
-		cfg.FindPages = 5
+		cfg.FindPages = 25
 	}
 	if cfg.FindSkew <= 0 {
 		cfg.FindSkew = 10 * time.Minute
