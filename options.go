@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -44,8 +45,9 @@ func maxLen(n int) func(string) string {
 	}
 }
 
-// postOptionRules lists, per network, the options Herald passes on.
-func postOptionRules() map[string]map[string]optionRule {
+// postOptionRules lists, per network, the options Herald passes on. It is
+// built once, on first use, and never changed.
+var postOptionRules = sync.OnceValue(func() map[string]map[string]optionRule {
 	return map[string]map[string]optionRule{
 		ProviderMastodon: {
 			"visibility":  {values: []string{"public", "unlisted", "private", "direct"}},
@@ -60,7 +62,7 @@ func postOptionRules() map[string]map[string]optionRule {
 			"parseMode": {values: []string{"HTML", "MarkdownV2", "Markdown"}},
 		},
 	}
-}
+})
 
 // Validate checks every option against the networks' rules.
 func (o PostOptions) Validate() error {

@@ -14,9 +14,10 @@ import (
 // another worker, a change or a deletion got there first.
 func (q *Queries) ClaimPostTarget(ctx context.Context, id string, version int, leaseUntil, now time.Time) (bool, error) {
 	// The share lock on the post row makes the claim wait for, and then
-	// see, a change of the post that holds the row (LockPost).
+	// see, a change of the post that holds the row (LockPost). The
+	// subquery names the target's own post, so it reads one row by key.
 	n, err := q.exec(ctx, `UPDATE post_targets SET state = 'publishing', attempts = attempts + 1, lease_until = ?, next_attempt_at = NULL, updated_at = ?
-		WHERE id = ? AND state = 'scheduled' AND post_id IN (SELECT id FROM posts WHERE version = ?`+q.d.ForShare+`)`, ms(leaseUntil), ms(now), id, version)
+		WHERE id = ? AND state = 'scheduled' AND post_id IN (SELECT id FROM posts WHERE id = post_targets.post_id AND version = ?`+q.d.ForShare+`)`, ms(leaseUntil), ms(now), id, version)
 	return n == 1, err
 }
 
