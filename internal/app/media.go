@@ -392,17 +392,6 @@ func firstError(errs []error) error {
 	return nil
 }
 
-// preparePostMedia runs every check of a new post that needs no download,
-// then prepares its media: nothing is fetched for a post that would be
-// refused anyway.
-func (a *App) preparePostMedia(ctx context.Context, workspaceID string, in PostInput) (*preparedMedia, error) {
-	draft, err := a.buildPost(ctx, a.store, workspaceID, in)
-	if err != nil {
-		return nil, err
-	}
-	return a.prepareMedia(ctx, workspaceID, draft.CreatedBy, in.MediaURLs, networksOf(draft.Targets))
-}
-
 // preparePatchMedia prepares the media a post will have after patch, for
 // the networks it will go to: new mediaUrls are downloaded; unchanged files
 // are checked again when the networks change. The caller's transaction

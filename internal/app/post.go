@@ -75,23 +75,27 @@ func (a *App) LateReason(t *herald.PostTarget) string {
 // CreatePost creates a post group: a draft, or scheduled when ScheduledAt
 // is set. Its publication is queued in the same transaction.
 func (a *App) CreatePost(ctx context.Context, workspaceID string, in PostInput) (*herald.Post, error) {
-	// The media are fetched, checked and stored before the transaction: a
-	// download may take a minute (media.go).
-	pm, merr := a.preparePostMedia(ctx, workspaceID, in)
-	if merr != nil {
-		return nil, merr
-	}
-	if _, err := a.checkText(ctx, workspaceID, in.Caption, in.SocialProfileIDs, "socialProfileIds"); err != nil {
+	// Everything is checked, and the media fetched and stored, before the
+	// transaction: a download may take a minute, and reading a network's
+	// limits a request. The transaction checks again only what may have
+	// changed meanwhile: the caller's role (and, through foreign keys, that
+	// the profiles still exist).
+	p, err := a.buildPost(ctx, a.store, workspaceID, in)
+	if err != nil {
 		return nil, err
 	}
-	var p *herald.Post
-	err := a.store.InTx(ctx, func(tx store.Tx) error {
-		var err error
-		p, err = a.buildPost(ctx, tx, workspaceID, in)
-		if err != nil {
+	if _, err := a.checkTargetText(ctx, p.Caption, p.Targets, "socialProfileIds"); err != nil {
+		return nil, err
+	}
+	pm, err := a.prepareMedia(ctx, workspaceID, p.CreatedBy, in.MediaURLs, networksOf(p.Targets))
+	if err != nil {
+		return nil, err
+	}
+	p.Media = pm.list
+	err = a.store.InTx(ctx, func(tx store.Tx) error {
+		if _, err := a.writer(ctx, tx, workspaceID, "create posts"); err != nil {
 			return err
 		}
-		p.Media = pm.list
 		if err := tx.CreatePost(ctx, p); err != nil {
 			return err
 		}
@@ -123,7 +127,7 @@ func (a *App) ValidatePost(ctx context.Context, workspaceID string, in PostInput
 		return nil, err
 	}
 	p.Media = pm.list
-	checks, err := a.checkText(ctx, workspaceID, p.Caption, in.SocialProfileIDs, "socialProfileIds")
+	checks, err := a.checkTargetText(ctx, p.Caption, p.Targets, "socialProfileIds")
 	if err != nil {
 		return nil, err
 	}

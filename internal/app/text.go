@@ -14,16 +14,37 @@ import (
 // own limit) and refuses a caption a network would refuse. It runs before
 // any transaction: reading an instance's limits may take a request.
 func (a *App) checkText(ctx context.Context, workspaceID, caption string, profileIDs []string, field string) ([]TargetCheck, error) {
-	checks := make([]TargetCheck, 0, len(profileIDs))
-	for i, id := range profileIDs {
+	profiles := make([]*herald.SocialProfile, 0, len(profileIDs))
+	for _, id := range profileIDs {
 		if !herald.ValidID(id) {
-			continue // buildTargets says it is not found
+			profiles = append(profiles, nil) // buildTargets says it is not found
+			continue
 		}
 		prof, err := a.store.FindSocialProfileByID(ctx, id)
 		if herald.ErrorCode(err) == herald.ENOTFOUND || (err == nil && prof.WorkspaceID != workspaceID) {
-			continue
+			prof = nil
 		} else if err != nil {
 			return nil, err
+		}
+		profiles = append(profiles, prof)
+	}
+	return a.checkProfilesText(ctx, caption, profiles, field)
+}
+
+// checkTargetText is checkText for targets whose profiles are loaded.
+func (a *App) checkTargetText(ctx context.Context, caption string, targets []*herald.PostTarget, field string) ([]TargetCheck, error) {
+	profiles := make([]*herald.SocialProfile, len(targets))
+	for i, t := range targets {
+		profiles[i] = t.Profile
+	}
+	return a.checkProfilesText(ctx, caption, profiles, field)
+}
+
+func (a *App) checkProfilesText(ctx context.Context, caption string, profiles []*herald.SocialProfile, field string) ([]TargetCheck, error) {
+	checks := make([]TargetCheck, 0, len(profiles))
+	for i, prof := range profiles {
+		if prof == nil {
+			continue
 		}
 		rules, known := a.rulesFor(ctx, prof)
 		n := utf8.RuneCountInString(caption)
