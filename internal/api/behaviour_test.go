@@ -229,3 +229,17 @@ func TestListPostsPaging(t *testing.T) {
 		t.Errorf("newest first: got %v", first[0]["posts"])
 	}
 }
+
+func TestRevokedKeyIsRefusedAtOnce(t *testing.T) {
+	t.Parallel()
+	f := setup(t, 1000)
+	k := decode[map[string]any](t, f.ok("POST", base+"/api-keys", map[string]any{"name": "temp"}, 201))
+	secret := k["key"].(string)
+	if s, _, _ := f.do("GET", base+"/me", secret, nil); s != 200 {
+		t.Fatalf("new key = %d", s)
+	}
+	f.ok("DELETE", base+"/api-keys/"+k["id"].(string), nil, 200)
+	if s, b, _ := f.do("GET", base+"/me", secret, nil); s != 403 {
+		t.Errorf("revoked key (just used, so remembered) = %d %s, want 403", s, b)
+	}
+}

@@ -48,6 +48,8 @@ type App struct {
 	log   *slog.Logger
 	media *MediaService // media.go; nil until SetMedia
 
+	keys keyCache
+
 	touchMu sync.Mutex
 	touched map[string]time.Time // API key id → last time written
 

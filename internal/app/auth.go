@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/heraldhq/herald"
@@ -26,6 +27,10 @@ func (a *App) AuthenticateAPIKey(ctx context.Context, key string) (*herald.User,
 		return nil, nil, invalid
 	}
 	hash := sha(key)
+	if u, k := a.keys.get(string(hash), a.Now()); u != nil {
+		a.touch(ctx, k.ID)
+		return u, k, nil
+	}
 	k, err := a.store.FindAPIKeyByHash(ctx, hash)
 	if herald.ErrorCode(err) == herald.ENOTFOUND {
 		return nil, nil, invalid
@@ -39,8 +44,57 @@ func (a *App) AuthenticateAPIKey(ctx context.Context, key string) (*herald.User,
 	if err != nil {
 		return nil, nil, err
 	}
+	a.keys.put(string(hash), u, k, a.Now())
 	a.touch(ctx, k.ID)
 	return u, k, nil
+}
+
+// keyCacheTTL is how long a verified API key is trusted without reading
+// the database again: two queries saved on most requests, at the price of a
+// key revoked on another node working there for up to this long (this node
+// forgets it at once).
+const keyCacheTTL = 5 * time.Second
+
+// keyCache remembers verified API keys for keyCacheTTL.
+type keyCache struct {
+	mu      sync.Mutex
+	entries map[string]keyEntry // by the key's SHA-256
+}
+
+type keyEntry struct {
+	user    *herald.User
+	key     *herald.APIKey
+	expires time.Time
+}
+
+func (c *keyCache) get(hash string, now time.Time) (*herald.User, *herald.APIKey) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[hash]
+	if !ok || !now.Before(e.expires) {
+		return nil, nil
+	}
+	return e.user, e.key
+}
+
+func (c *keyCache) put(hash string, u *herald.User, k *herald.APIKey, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil || len(c.entries) >= 10000 {
+		c.entries = map[string]keyEntry{} // bounded: start afresh
+	}
+	c.entries[hash] = keyEntry{user: u, key: k, expires: now.Add(keyCacheTTL)}
+}
+
+// forget drops a key (revoked on this node) at once.
+func (c *keyCache) forget(keyID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for h, e := range c.entries {
+		if e.key.ID == keyID {
+			delete(c.entries, h)
+		}
+	}
 }
 
 func (a *App) touch(ctx context.Context, keyID string) {
@@ -102,6 +156,7 @@ func (a *App) RevokeAPIKey(ctx context.Context, id string) error {
 		return herald.Errorf(herald.ENOTFOUND, "API key %q not found.", id)
 	}
 	err = a.store.RevokeAPIKey(ctx, u.ID, id, a.Now())
+	a.keys.forget(id)
 	if herald.ErrorCode(err) == herald.ENOTFOUND {
 		return herald.Errorf(herald.ENOTFOUND, "API key %q not found.", id)
 	}
