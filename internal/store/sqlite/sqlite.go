@@ -56,14 +56,14 @@ func Open(path string) (*Store, error) {
 			return nil, fmt.Errorf("create database directory: %w", err)
 		}
 	}
-	write, err := sql.Open("sqlite", dsn(path, false))
+	write, err := openDB(dsn(path, false))
 	if err != nil {
 		return nil, err
 	}
 	write.SetMaxOpenConns(1)
 	write.SetMaxIdleConns(1)
 	write.SetConnMaxLifetime(0)
-	read, err := sql.Open("sqlite", dsn(path, true))
+	read, err := openDB(dsn(path, true))
 	if err != nil {
 		write.Close()
 		return nil, err
@@ -78,6 +78,15 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// openDB opens a pool whose connections cache their prepared statements.
+func openDB(dsn string) (*sql.DB, error) {
+	c, err := sqlite3.NewConnector(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return sql.OpenDB(cachingConnector{inner: c}), nil
 }
 
 func dsn(path string, readOnly bool) string {

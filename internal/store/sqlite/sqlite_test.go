@@ -2,7 +2,9 @@ package sqlite_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -44,5 +46,58 @@ func TestMigrateIsIdempotent(t *testing.T) {
 	second, err := s.Migrate(context.Background(), time.Now())
 	if err != nil || len(second) != 0 {
 		t.Fatalf("second migrate = %v, %v; want nothing applied", second, err)
+	}
+}
+
+// TestCachedStatementsNest runs a query again while its rows are still
+// open on the same connection: the second run must not disturb the first.
+func TestCachedStatementsNest(t *testing.T) {
+	t.Parallel()
+	s := open(t).(*sqlite.Store)
+	ctx := context.Background()
+	db := s.DB()
+	for _, v := range []string{"a", "b", "c"} {
+		if _, err := db.ExecContext(ctx, `INSERT INTO workspaces (id, name, created_at) VALUES (?, ?, 0)`, v, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	const q = `SELECT id FROM workspaces ORDER BY id`
+	outer, err := tx.QueryContext(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for outer.Next() {
+		var id string
+		if err := outer.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		inner, err := tx.QueryContext(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for inner.Next() {
+			n++
+		}
+		inner.Close()
+		got = append(got, fmt.Sprintf("%s:%d", id, n))
+	}
+	if err := outer.Err(); err != nil {
+		t.Fatal(err)
+	}
+	outer.Close()
+	if want := "a:3 b:3 c:3"; strings.Join(got, " ") != want {
+		t.Errorf("got %v, want %s", got, want)
+	}
+	// And the statement is reused afterwards.
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM workspaces`).Scan(&n); err != nil || n != 3 {
+		t.Errorf("count = %d, %v", n, err)
 	}
 }
