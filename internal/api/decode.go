@@ -234,6 +234,16 @@ func queryInt(r *http.Request, name string, def int) (int, error) {
 	return n, nil
 }
 
+// queryPage reads Ocoya's paging parameters: page (0-based, default 0) and
+// perPage (default 10).
+func queryPage(r *http.Request) (page, perPage int, err error) {
+	if page, err = queryInt(r, "page", 0); err != nil {
+		return 0, 0, err
+	}
+	perPage, err = queryInt(r, "perPage", 10)
+	return page, perPage, err
+}
+
 // parseOptionalTime parses a time field that may be null.
 func parseOptionalTime(field string, s *string) (*time.Time, error) {
 	if s == nil {

@@ -155,11 +155,7 @@ func (s *sourceReader) Read(p []byte) (int, error) {
 }
 
 func (h *Handler) listMedia(w http.ResponseWriter, r *http.Request) error {
-	page, err := queryInt(r, "page", 0)
-	if err != nil {
-		return err
-	}
-	perPage, err := queryInt(r, "perPage", 10)
+	page, perPage, err := queryPage(r)
 	if err != nil {
 		return err
 	}

@@ -70,11 +70,7 @@ func (h *Handler) listPosts(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	page, err := queryInt(r, "page", 0)
-	if err != nil {
-		return err
-	}
-	perPage, err := queryInt(r, "perPage", 10)
+	page, perPage, err := queryPage(r)
 	if err != nil {
 		return err
 	}

@@ -693,17 +693,11 @@ func (a *App) ListMedia(ctx context.Context, p ListMediaParams) ([]*herald.Media
 	if _, err := a.member(ctx, a.store, p.WorkspaceID); err != nil {
 		return nil, err
 	}
-	if p.Page < 0 {
-		return nil, herald.Errorf(herald.EINVALID, "page: must be 0 or more (pages count from 0)")
+	offset, limit, err := pageBounds(p.Page, p.PerPage)
+	if err != nil {
+		return nil, err
 	}
-	if p.PerPage < 1 {
-		return nil, herald.Errorf(herald.EINVALID, "perPage: must be at least 1")
-	}
-	p.PerPage = min(p.PerPage, MaxPerPage)
-	if p.Page > 1_000_000_000/p.PerPage {
-		return nil, herald.Errorf(herald.EINVALID, "page: %d is too large", p.Page)
-	}
-	return orEmpty(a.store.FindMedia(ctx, herald.MediaFilter{WorkspaceID: p.WorkspaceID, Offset: p.Page * p.PerPage, Limit: p.PerPage}))
+	return orEmpty(a.store.FindMedia(ctx, herald.MediaFilter{WorkspaceID: p.WorkspaceID, Offset: offset, Limit: limit}))
 }
 
 // findMedia returns a library file the caller may see. workspaceID is

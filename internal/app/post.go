@@ -267,22 +267,32 @@ type ListPostsParams struct {
 // MaxPerPage is the largest page; larger requests are clamped to it.
 const MaxPerPage = 50
 
+// pageBounds turns Ocoya's paging (0-based page, perPage clamped to
+// MaxPerPage) into an offset and a limit.
+func pageBounds(page, perPage int) (offset, limit int, err error) {
+	if page < 0 {
+		return 0, 0, herald.Errorf(herald.EINVALID, "page: must be 0 or more (pages count from 0)")
+	}
+	if perPage < 1 {
+		return 0, 0, herald.Errorf(herald.EINVALID, "perPage: must be at least 1")
+	}
+	perPage = min(perPage, MaxPerPage)
+	if page > 1_000_000_000/perPage {
+		return 0, 0, herald.Errorf(herald.EINVALID, "page: %d is too large", page)
+	}
+	return page * perPage, perPage, nil
+}
+
 // ListPosts lists a workspace's post groups, newest first.
 func (a *App) ListPosts(ctx context.Context, p ListPostsParams) ([]*herald.Post, error) {
 	if _, err := a.member(ctx, a.store, p.WorkspaceID); err != nil {
 		return nil, err
 	}
-	if p.Page < 0 {
-		return nil, herald.Errorf(herald.EINVALID, "page: must be 0 or more (pages count from 0)")
+	offset, limit, err := pageBounds(p.Page, p.PerPage)
+	if err != nil {
+		return nil, err
 	}
-	if p.PerPage < 1 {
-		return nil, herald.Errorf(herald.EINVALID, "perPage: must be at least 1")
-	}
-	p.PerPage = min(p.PerPage, MaxPerPage)
-	if p.Page > 1_000_000_000/p.PerPage {
-		return nil, herald.Errorf(herald.EINVALID, "page: %d is too large", p.Page)
-	}
-	f := herald.PostFilter{WorkspaceID: p.WorkspaceID, Statuses: p.Statuses, Offset: p.Page * p.PerPage, Limit: p.PerPage}
+	f := herald.PostFilter{WorkspaceID: p.WorkspaceID, Statuses: p.Statuses, Offset: offset, Limit: limit}
 	if p.Late {
 		// Late posts are scheduled ones past their time; a group that is
 		// partly published stays SCHEDULED until its last target ends.
