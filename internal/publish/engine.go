@@ -112,10 +112,12 @@ type PublishArgs struct {
 // Kind implements river.JobArgs.
 func (PublishArgs) Kind() string { return "herald_publish" }
 
-// InsertOpts implements river.JobArgsWithInsertOpts: one job per target and
-// post version, however often it is inserted.
+// InsertOpts implements river.JobArgsWithInsertOpts. The jobs are not
+// River-unique: each is inserted once, in the transaction that schedules its
+// target's post version, and its id is kept on the target; River's unique
+// jobs would also slow its scheduler when thousands fall due at once.
 func (PublishArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}, MaxAttempts: 25}
+	return river.InsertOpts{MaxAttempts: 25}
 }
 
 // New builds the engine on a River driver and the store it shares a
@@ -193,9 +195,9 @@ func (e *Engine[TTx]) Start(ctx context.Context) error {
 }
 
 // requeueOverdue queues again the publication of scheduled targets well
-// past their time, in case a job was lost (discarded after repeated
-// failures of the database, say). Jobs are unique per target and post
-// version, so a job that still exists is not duplicated.
+// past their time whose job is gone (discarded after repeated failures of
+// the database, say). A target whose job still waits (deferred by a rate
+// limit, say) is left alone.
 func (e *Engine[TTx]) requeueOverdue(ctx context.Context) {
 	overdue, err := e.store.FindOverdueTargets(ctx, e.now().Add(-overdueAfter), 500)
 	if err != nil {
@@ -204,25 +206,31 @@ func (e *Engine[TTx]) requeueOverdue(ctx context.Context) {
 		}
 		return
 	}
-	if len(overdue) == 0 {
-		return
-	}
-	params := make([]river.InsertManyParams, len(overdue))
-	for i, o := range overdue {
-		params[i] = river.InsertManyParams{Args: PublishArgs{TargetID: o.TargetID, PostID: o.PostID, Version: o.Version}}
-	}
-	res, err := e.client.InsertMany(ctx, params)
-	if err != nil {
-		if ctx.Err() == nil {
-			e.log.Warn("requeue overdue posts", "error", err)
-		}
-		return
-	}
 	n := 0
-	for _, r := range res {
-		if !r.UniqueSkippedAsDuplicate {
-			n++
+	for _, o := range overdue {
+		if o.JobID != nil {
+			job, err := e.client.JobGet(ctx, *o.JobID)
+			if err == nil && job.State != rivertype.JobStateCancelled && job.State != rivertype.JobStateDiscarded && job.State != rivertype.JobStateCompleted {
+				continue // still queued
+			}
+			if err != nil && !errors.Is(err, river.ErrNotFound) {
+				if ctx.Err() == nil {
+					e.log.Warn("look up a publish job", "job_id", *o.JobID, "error", err)
+				}
+				continue
+			}
 		}
+		res, err := e.client.Insert(ctx, PublishArgs{TargetID: o.TargetID, PostID: o.PostID, Version: o.Version}, nil)
+		if err == nil {
+			err = e.store.SetPostTargetJob(ctx, o.TargetID, res.Job.ID)
+		}
+		if err != nil {
+			if ctx.Err() == nil {
+				e.log.Warn("requeue an overdue publication", "target_id", o.TargetID, "error", err)
+			}
+			continue
+		}
+		n++
 	}
 	if n > 0 {
 		e.log.Warn("requeued overdue publications whose jobs were gone", "count", n)

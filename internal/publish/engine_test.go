@@ -400,10 +400,14 @@ func TestLostJobIsRequeued(t *testing.T) {
 		Caption: "Lost and found", ScheduledAt: &at, CreatedAt: at, UpdatedAt: at}
 	u := herald.UserFromContext(e.ctx)
 	p.CreatedBy = u.ID
-	p.Targets = []*herald.PostTarget{{ID: herald.NewID(), PostID: p.ID, SocialProfileID: d.ID, Provider: "discord", State: herald.TargetScheduled, UpdatedAt: at}}
+	gone := int64(987654321) // a job the queue no longer has
+	p.Targets = []*herald.PostTarget{{ID: herald.NewID(), PostID: p.ID, SocialProfileID: d.ID, Provider: "discord", State: herald.TargetScheduled, UpdatedAt: at, JobID: &gone}}
 	must(t, e.store.CreatePost(context.Background(), p))
 	got := e.settle(p.ID)
 	if got.Targets[0].State != herald.TargetPublished || e.discord.CountContent("Lost and found") != 1 {
 		t.Errorf("target = %s, published %d times", got.Targets[0].State, e.discord.CountContent("Lost and found"))
+	}
+	if got.Targets[0].JobID == nil || *got.Targets[0].JobID == gone {
+		t.Errorf("job id = %v, want the new job's", got.Targets[0].JobID)
 	}
 }

@@ -141,6 +141,8 @@ type Querier interface {
 	// FindOverdueTargets lists scheduled targets of posts whose time is
 	// before a time, oldest first.
 	FindOverdueTargets(ctx context.Context, before time.Time, limit int) ([]OverdueTarget, error)
+	// SetPostTargetJob records the job that publishes a target.
+	SetPostTargetJob(ctx context.Context, targetID string, jobID int64) error
 	// FindPostIDByTargetID returns the post a target belongs to.
 	FindPostIDByTargetID(ctx context.Context, targetID string) (string, error)
 	// FindAllSocialProfiles lists every profile of every workspace (for key
@@ -169,6 +171,8 @@ type OverdueTarget struct {
 	PostID      string
 	Version     int
 	ScheduledAt time.Time
+	// JobID is the target's publish job, if it has one.
+	JobID *int64
 }
 
 // OAuthApp is a client registered on the fly with a network's server (a

@@ -180,7 +180,7 @@ func (q *Queries) UpdateOAuthAppSecret(ctx context.Context, a *store.OAuthApp) e
 
 // FindOverdueTargets implements store.Querier.
 func (q *Queries) FindOverdueTargets(ctx context.Context, before time.Time, limit int) ([]store.OverdueTarget, error) {
-	rows, err := q.query(ctx, `SELECT t.id, t.post_id, p.version, p.scheduled_at FROM posts p JOIN post_targets t ON t.post_id = p.id
+	rows, err := q.query(ctx, `SELECT t.id, t.post_id, p.version, p.scheduled_at, t.job_id FROM posts p JOIN post_targets t ON t.post_id = p.id
 		WHERE p.status = 'SCHEDULED' AND p.scheduled_at < ? AND t.state = 'scheduled' ORDER BY p.scheduled_at LIMIT ?`, ms(before), limit)
 	if err != nil {
 		return nil, err
@@ -190,11 +190,16 @@ func (q *Queries) FindOverdueTargets(ctx context.Context, before time.Time, limi
 	for rows.Next() {
 		var o store.OverdueTarget
 		var version, at int64
-		if err := rows.Scan(&o.TargetID, &o.PostID, &version, &at); err != nil {
+		if err := rows.Scan(&o.TargetID, &o.PostID, &version, &at, &o.JobID); err != nil {
 			return nil, err
 		}
 		o.Version, o.ScheduledAt = int(version), fromMS(at)
 		out = append(out, o)
 	}
 	return out, rows.Err()
+}
+
+// SetPostTargetJob implements store.Querier.
+func (q *Queries) SetPostTargetJob(ctx context.Context, targetID string, jobID int64) error {
+	return q.execOne(ctx, "Post target", `UPDATE post_targets SET job_id = ? WHERE id = ?`, jobID, targetID)
 }
