@@ -101,3 +101,46 @@ func TestCachedStatementsNest(t *testing.T) {
 		t.Errorf("count = %d, %v", n, err)
 	}
 }
+
+// TestStatementCacheEvicts runs more distinct queries than the cache holds,
+// one of them with its rows open the whole time: the evicted statement
+// must stay usable until its rows are closed.
+func TestStatementCacheEvicts(t *testing.T) {
+	t.Parallel()
+	s := open(t).(*sqlite.Store)
+	ctx := context.Background()
+	tx, err := s.DB().BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	open, err := tx.QueryContext(ctx, `SELECT value FROM json_each('[1,2,3]')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !open.Next() {
+		t.Fatal("no first row")
+	}
+	for round := range 2 {
+		for i := range 700 {
+			var n int
+			if err := tx.QueryRowContext(ctx, fmt.Sprintf("SELECT %d + ?", i), 1).Scan(&n); err != nil || n != i+1 {
+				t.Fatalf("round %d query %d = %d, %v", round, i, n, err)
+			}
+		}
+	}
+	var got []int
+	for ok := true; ok; ok = open.Next() {
+		var v int
+		if err := open.Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, v)
+	}
+	if err := open.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(got) != "[1 2 3]" {
+		t.Errorf("rows of the evicted statement = %v", got)
+	}
+}

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"container/list"
 	"context"
 	"database/sql/driver"
 	"strings"
@@ -10,8 +11,10 @@ import (
 // every call; parsing SQL was the largest cost of a request. These wrappers
 // keep one prepared statement per query text on each connection.
 
-// maxCachedStmts bounds each connection's cache; past it, the cache starts
-// afresh (queries with many placeholders vary with their arguments).
+// maxCachedStmts bounds each connection's cache. Past it, the statement
+// used longest ago is closed: some queries vary with their arguments (the
+// placeholders of an IN list, River's per-job metadata expressions) and
+// must not push out the ones that run all the time.
 const maxCachedStmts = 500
 
 // sqliteConn is what database/sql uses of the driver's connection; the
@@ -40,7 +43,7 @@ func (c cachingConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	if !ok {
 		return conn, nil // a driver without the interfaces: no cache
 	}
-	return &cachingConn{sqliteConn: sc, stmts: map[string]*cachedStmt{}}, nil
+	return &cachingConn{sqliteConn: sc, stmts: map[string]*list.Element{}, lru: list.New()}, nil
 }
 
 func (c cachingConnector) Driver() driver.Driver { return c.inner.Driver() }
@@ -49,12 +52,15 @@ func (c cachingConnector) Driver() driver.Driver { return c.inner.Driver() }
 // a connection), so its cache needs no lock.
 type cachingConn struct {
 	sqliteConn
-	stmts map[string]*cachedStmt
+	stmts map[string]*list.Element // of *cachedStmt, most recently used first
+	lru   *list.List
 }
 
 type cachedStmt struct {
 	driver.Stmt
-	busy bool // rows of it are open
+	query  string
+	busy   bool // rows of it are open
+	orphan bool // evicted while busy: close with its rows
 }
 
 // cacheable reports whether a query is one statement: a prepared statement
@@ -62,22 +68,38 @@ type cachedStmt struct {
 func cacheable(query string) bool { return !strings.Contains(query, ";") }
 
 func (c *cachingConn) stmt(ctx context.Context, query string) (*cachedStmt, bool, error) {
-	if st, ok := c.stmts[query]; ok && !st.busy {
-		return st, true, nil
+	if e, ok := c.stmts[query]; ok {
+		if st := e.Value.(*cachedStmt); !st.busy {
+			c.lru.MoveToFront(e)
+			return st, true, nil
+		}
 	}
 	s, err := c.sqliteConn.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, false, err
 	}
-	st := &cachedStmt{Stmt: s}
+	st := &cachedStmt{Stmt: s, query: query}
 	if _, ok := c.stmts[query]; ok {
-		return st, false, nil // the cached one is busy: use a one-off
+		st.orphan = true // the cached one is busy: a one-off, closed after use
+		return st, false, nil
 	}
-	if len(c.stmts) >= maxCachedStmts {
-		c.closeAll()
+	if c.lru.Len() >= maxCachedStmts {
+		c.evict(c.lru.Back())
 	}
-	c.stmts[query] = st
+	c.stmts[query] = c.lru.PushFront(st)
 	return st, true, nil
+}
+
+// evict closes a cached statement, unless its rows are open: then it
+// leaves the cache and is closed with them.
+func (c *cachingConn) evict(e *list.Element) {
+	st := c.lru.Remove(e).(*cachedStmt)
+	delete(c.stmts, st.query)
+	if st.busy {
+		st.orphan = true
+		return
+	}
+	st.Close()
 }
 
 func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
@@ -110,13 +132,12 @@ func (c *cachingConn) QueryContext(ctx context.Context, query string, args []dri
 		return nil, err
 	}
 	st.busy = true
-	return &cachedRows{Rows: rows, st: st, oneOff: !cached}, nil
+	return &cachedRows{Rows: rows, st: st}, nil
 }
 
 func (c *cachingConn) closeAll() {
-	for q, st := range c.stmts {
-		st.Close()
-		delete(c.stmts, q)
+	for c.lru.Len() > 0 {
+		c.evict(c.lru.Back())
 	}
 }
 
@@ -128,14 +149,13 @@ func (c *cachingConn) Close() error {
 // cachedRows frees its statement for reuse when closed.
 type cachedRows struct {
 	driver.Rows
-	st     *cachedStmt
-	oneOff bool
+	st *cachedStmt
 }
 
 func (r *cachedRows) Close() error {
 	err := r.Rows.Close()
 	r.st.busy = false
-	if r.oneOff {
+	if r.st.orphan {
 		r.st.Close()
 	}
 	return err
