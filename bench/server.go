@@ -10,28 +10,21 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/heraldhq/herald/internal/testbin"
 )
 
-// HeraldPackage is the import path of the herald command.
-const HeraldPackage = "github.com/heraldhq/herald/cmd/herald"
 
 // Build compiles the herald command into dir and returns the binary's path.
 // It builds without the race detector and with the default flags, as a
 // user's `go build` would.
 func Build(ctx context.Context, dir string) (string, error) {
-	bin := filepath.Join(dir, "herald")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, HeraldPackage)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("go build %s: %w\n%s", HeraldPackage, err, out)
-	}
-	return bin, nil
+	return testbin.Build(ctx, dir, false)
 }
 
 // Credentials are what `herald init --json` prints.

@@ -1,15 +1,14 @@
 package blackbox
 
 import (
-	"bytes"
+	"context"
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/heraldhq/herald/internal/testbin"
 )
 
 // heraldBin is the binary under test, built once by TestMain.
@@ -44,25 +43,5 @@ func run(m *testing.M) int {
 // build compiles ./cmd/herald from the module root into dir, with the race
 // detector when the tests run with it.
 func build(dir string) (string, error) {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", fmt.Errorf("go env GOMOD: %w", err)
-	}
-	gomod := strings.TrimSpace(string(out))
-	if gomod == "" || gomod == os.DevNull {
-		return "", fmt.Errorf("go env GOMOD: not inside the module (%q)", gomod)
-	}
-	bin := filepath.Join(dir, "herald")
-	args := []string{"build", "-o", bin}
-	if raceEnabled {
-		args = append(args, "-race")
-	}
-	cmd := exec.Command("go", append(args, "./cmd/herald")...)
-	cmd.Dir = filepath.Dir(gomod)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("go build ./cmd/herald: %w\n%s", err, stderr.String())
-	}
-	return bin, nil
+	return testbin.Build(context.Background(), dir, raceEnabled)
 }
