@@ -179,17 +179,9 @@ func (a *App) DeleteProfile(ctx context.Context, workspaceID, id string) error {
 		if err != nil {
 			return err
 		}
-		posts, err := tx.FindPosts(ctx, herald.PostFilter{WorkspaceID: workspaceID, Statuses: []herald.PostStatus{herald.StatusScheduled}, Limit: 1000})
+		n, err := tx.CountPendingTargets(ctx, id)
 		if err != nil {
 			return err
-		}
-		n := 0
-		for _, post := range posts {
-			for _, t := range post.Targets {
-				if t.SocialProfileID == id && (t.State == herald.TargetScheduled || t.State.Busy()) {
-					n++
-				}
-			}
 		}
 		if n > 0 {
 			return herald.Errorf(herald.ECONFLICT, "%d scheduled post(s) still target the %s profile %q; delete them or remove the profile from them first.", n, p.Provider, p.Name)

@@ -143,6 +143,9 @@ type Querier interface {
 	FindOverdueTargets(ctx context.Context, before time.Time, limit int) ([]OverdueTarget, error)
 	// SetPostTargetJob records the job that publishes a target.
 	SetPostTargetJob(ctx context.Context, targetID string, jobID int64) error
+	// CountPendingTargets counts a profile's targets that are scheduled or
+	// being published.
+	CountPendingTargets(ctx context.Context, profileID string) (int, error)
 	// FindPostIDByTargetID returns the post a target belongs to.
 	FindPostIDByTargetID(ctx context.Context, targetID string) (string, error)
 	// FindAllSocialProfiles lists every profile of every workspace (for key

@@ -203,3 +203,10 @@ func (q *Queries) FindOverdueTargets(ctx context.Context, before time.Time, limi
 func (q *Queries) SetPostTargetJob(ctx context.Context, targetID string, jobID int64) error {
 	return q.execOne(ctx, "Post target", `UPDATE post_targets SET job_id = ? WHERE id = ?`, jobID, targetID)
 }
+
+// CountPendingTargets implements store.Querier.
+func (q *Queries) CountPendingTargets(ctx context.Context, profileID string) (int, error) {
+	var n int64
+	err := q.queryRow(ctx, `SELECT COUNT(*) FROM post_targets WHERE social_profile_id = ? AND state IN ('scheduled', 'publishing', 'processing')`, profileID).Scan(&n)
+	return int(n), err
+}
