@@ -19,7 +19,6 @@ import (
 	"github.com/heraldhq/herald/internal/testbin"
 )
 
-
 // Build compiles the herald command into dir and returns the binary's path.
 // It builds without the race detector and with the default flags, as a
 // user's `go build` would.
