@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"crypto/subtle"
+	"errors"
 	"strings"
 	"sync"
 	"time"
@@ -250,7 +251,7 @@ func (a *App) Init(ctx context.Context, p InitParams) (*InitResult, error) {
 		return nil, err
 	}
 	var res *InitResult
-	err := a.store.InTx(ctx, func(tx store.Tx) error {
+	initTx := func(tx store.Tx) error {
 		res = &InitResult{Email: p.Email}
 		u, err := tx.FindUserByEmail(ctx, p.Email)
 		now := a.Now()
@@ -259,7 +260,9 @@ func (a *App) Init(ctx context.Context, p InitParams) (*InitResult, error) {
 			res.Password = newPassword()
 			res.Created = true
 			u = &herald.User{ID: herald.NewID(), Name: p.Name, Email: p.Email, PasswordHash: hashPassword(res.Password), CreatedAt: now}
-			if err := tx.CreateUser(ctx, u); err != nil {
+			if err := tx.CreateUser(ctx, u); herald.ErrorCode(err) == herald.ECONFLICT {
+				return &userCreated{err}
+			} else if err != nil {
 				return err
 			}
 			w := &herald.Workspace{ID: herald.NewID(), Name: p.Workspace, CreatedAt: now}
@@ -285,7 +288,13 @@ func (a *App) Init(ctx context.Context, p InitParams) (*InitResult, error) {
 		_, secret, err := a.createAPIKey(ctx, tx, u.ID, "herald init")
 		res.APIKey = secret
 		return err
-	})
+	}
+	err := a.store.InTx(ctx, initTx)
+	if errors.As(err, new(*userCreated)) {
+		// Another init (or an invitation) created the same e-mail at the
+		// same moment: it exists now, so this one adds an API key.
+		err = a.store.InTx(ctx, initTx)
+	}
 	if err != nil {
 		return nil, err
 	}

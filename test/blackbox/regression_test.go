@@ -5,6 +5,8 @@ package blackbox
 
 import (
 	"bufio"
+	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os/exec"
@@ -200,4 +202,57 @@ func TestFindingBooleanFlag(t *testing.T) {
 	if err != nil {
 		t.Errorf("serve --allow-private-networks: %v\n%s", err, stderr.String())
 	}
+}
+
+// F9: on PostgreSQL, two `herald init --email E` at the same moment for a
+// new e-mail: one created the user, the other failed with "conflict:
+// Already exists.: ERROR: duplicate key value violates unique constraint
+// users_email_key" instead of adding an API key to the user that now
+// exists (found by CI, where two tests set up the same person at once).
+func TestFindingConcurrentInit(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, b backend) {
+		s := startServer(t, b, serverOptions{})
+		email := "twice-" + b.name + "@example.com"
+		const n = 6
+		outs := make([][]byte, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				cmd := exec.Command(heraldBin, append([]string{"init", "--json", "--email", email}, s.storageArgs()...)...)
+				cmd.Env = cleanEnv()
+				var stderr strings.Builder
+				cmd.Stderr = &stderr
+				outs[i], errs[i] = cmd.Output()
+				if errs[i] != nil {
+					errs[i] = fmt.Errorf("%w: %s", errs[i], stderr.String())
+				}
+			})
+		}
+		wg.Wait()
+		users := map[string]bool{}
+		created := 0
+		for i := range n {
+			if errs[i] != nil {
+				t.Errorf("init %d of %s at once: %v", i, email, errs[i])
+				continue
+			}
+			var a account
+			if err := json.Unmarshal(outs[i], &a); err != nil {
+				t.Fatalf("init printed %q: %v", outs[i], err)
+			}
+			users[a.UserID] = true
+			if a.Password != nil {
+				created++
+			}
+			// Every printed key works for that user.
+			if _, err := s.client(t, a.APIKey).Me(context.Background()); err != nil {
+				t.Errorf("init %d: its key: %v", i, err)
+			}
+		}
+		if len(users) != 1 || created != 1 {
+			t.Errorf("%d inits of one e-mail: %d users, %d printed a password; want 1 and 1", n, len(users), created)
+		}
+	})
 }
