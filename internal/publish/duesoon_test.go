@@ -15,7 +15,7 @@ func TestDueSoonJobsAreInsertedAvailable(t *testing.T) {
 	at := func(d time.Duration) *time.Time { t := now.Add(d); return &t }
 	params := []*rivertype.JobInsertParams{
 		{Kind: "herald_publish", State: rivertype.JobStateScheduled, ScheduledAt: at(2 * time.Second)},
-		{Kind: "herald_publish", State: rivertype.JobStateScheduled, ScheduledAt: at(riverSchedulerInterval)},
+		{Kind: "herald_publish", State: rivertype.JobStateScheduled, ScheduledAt: at(promoteLookahead)},
 		{Kind: "herald_publish", State: rivertype.JobStateScheduled, ScheduledAt: at(time.Hour)},
 		{Kind: "other", State: rivertype.JobStateScheduled, ScheduledAt: at(time.Second)},
 	}

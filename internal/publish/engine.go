@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -99,7 +100,7 @@ type Engine[TTx any] struct {
 	started time.Time
 	swept   time.Time // when overdue targets were last looked for
 	stop    context.CancelFunc
-	done    chan struct{}
+	done    sync.WaitGroup // the heartbeat and the promoter
 }
 
 // PublishArgs is one target's publish job.
@@ -150,17 +151,13 @@ func New[TTx any](driver riverdriver.Driver[TTx], s store.Store, app App, cfg Co
 	return e, nil
 }
 
-// riverSchedulerInterval is how often River's scheduler makes scheduled
-// jobs available, looking that far ahead (River's default, not settable).
-const riverSchedulerInterval = 5 * time.Second
-
-// dueSoon inserts publish jobs that are due before River's scheduler next
-// runs as available rather than scheduled: workers fetch available jobs
-// only once their time has come, so they run on time instead of up to five
-// seconds late. Jobs further ahead are left to the scheduler, so the set of
-// available jobs stays small however many posts wait.
+// dueSoon inserts publish jobs that are due before the promoter next looks
+// (promote.go) as available rather than scheduled: workers fetch available
+// jobs only once their time has come, so they run on time. Jobs further
+// ahead are left scheduled, so the set of available jobs stays small however
+// many posts wait.
 func (e *Engine[TTx]) dueSoon(ctx context.Context, params []*rivertype.JobInsertParams, inner func(context.Context) ([]*rivertype.JobInsertResult, error)) ([]*rivertype.JobInsertResult, error) {
-	horizon := e.now().Add(riverSchedulerInterval)
+	horizon := e.now().Add(promoteLookahead)
 	for _, p := range params {
 		if p.Kind == (PublishArgs{}).Kind() && p.State == rivertype.JobStateScheduled && p.ScheduledAt != nil && !p.ScheduledAt.After(horizon) {
 			p.State = rivertype.JobStateAvailable
@@ -189,8 +186,10 @@ func (e *Engine[TTx]) Start(ctx context.Context) error {
 		return err
 	}
 	hctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	e.stop, e.done = cancel, make(chan struct{})
-	go e.heartbeat(hctx)
+	e.stop = cancel
+	e.done.Add(2)
+	go func() { defer e.done.Done(); e.heartbeat(hctx) }()
+	go func() { defer e.done.Done(); e.promoter(hctx) }()
 	return nil
 }
 
@@ -241,7 +240,6 @@ func (e *Engine[TTx]) requeueOverdue(ctx context.Context) {
 const overdueAfter = 5 * time.Minute
 
 func (e *Engine[TTx]) heartbeat(ctx context.Context) {
-	defer close(e.done)
 	t := time.NewTicker(e.cfg.HeartbeatInterval)
 	defer t.Stop()
 	for {
@@ -271,7 +269,7 @@ func (e *Engine[TTx]) Stop(ctx context.Context) error {
 	err := e.client.Stop(ctx)
 	if e.stop != nil {
 		e.stop()
-		<-e.done
+		e.done.Wait()
 	}
 	if derr := e.store.DeleteWorkerNode(context.WithoutCancel(ctx), e.cfg.NodeID); derr != nil {
 		err = errors.Join(err, derr)
