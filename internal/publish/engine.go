@@ -187,9 +187,8 @@ func (e *Engine[TTx]) Start(ctx context.Context) error {
 	}
 	hctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	e.stop = cancel
-	e.done.Add(2)
-	go func() { defer e.done.Done(); e.heartbeat(hctx) }()
-	go func() { defer e.done.Done(); e.promoter(hctx) }()
+	e.done.Go(func() { e.heartbeat(hctx) })
+	e.done.Go(func() { e.promoter(hctx) })
 	return nil
 }
 
