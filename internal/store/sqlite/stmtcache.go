@@ -64,8 +64,52 @@ type cachedStmt struct {
 }
 
 // cacheable reports whether a query is one statement: a prepared statement
-// runs only the first of several (migrations run directly).
-func cacheable(query string) bool { return !strings.Contains(query, ";") }
+// runs only the first of several (migrations run directly). A semicolon
+// inside a comment or a quoted string does not end a statement: River's
+// job-completion statement carries one in a comment, and judging by the
+// bare character left it unprepared, parsed again for every job.
+func cacheable(query string) bool {
+	ended := false // a statement ended: only comments and space may follow
+	for i := 0; i < len(query); i++ {
+		switch c := query[i]; {
+		case c == '-' && strings.HasPrefix(query[i:], "--"):
+			if j := strings.IndexByte(query[i:], '\n'); j >= 0 {
+				i += j
+			} else {
+				i = len(query)
+			}
+		case c == '/' && strings.HasPrefix(query[i:], "/*"):
+			if j := strings.Index(query[i+2:], "*/"); j >= 0 {
+				i += j + 3
+			} else {
+				i = len(query)
+			}
+		case c == '\'' || c == '"' || c == '`' || c == '[':
+			if ended {
+				return false
+			}
+			end := c
+			if c == '[' {
+				end = ']'
+			}
+			// SQL doubles a quote inside quotes; scanning to the next one
+			// and going on from there treats the pair as two strings.
+			if j := strings.IndexByte(query[i+1:], end); j >= 0 {
+				i += j + 1
+			} else {
+				i = len(query)
+			}
+		case c == ';':
+			ended = true
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+		default:
+			if ended {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 func (c *cachingConn) stmt(ctx context.Context, query string) (*cachedStmt, bool, error) {
 	if e, ok := c.stmts[query]; ok {
