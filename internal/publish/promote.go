@@ -30,7 +30,8 @@ const (
 	// scheduler's 5 s look-ahead so that the engine is first.
 	promoteLookahead = 10 * time.Second
 	// promoteEvery is how often each node looks for jobs entering that
-	// window; jobs due sooner than that are inserted available (dueSoon).
+	// window; jobs inserted already inside it are inserted available
+	// (dueSoon).
 	promoteEvery = time.Second
 	// promoteBatch bounds one statement.
 	promoteBatch = 500
