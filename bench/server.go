@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -58,7 +57,7 @@ type Server struct {
 	PID int
 
 	cmd  *exec.Cmd
-	logs *syncBuffer
+	logs *testbin.Buffer
 	done chan struct{}
 	err  error
 }
@@ -69,7 +68,7 @@ type Server struct {
 func Start(ctx context.Context, bin string, env []string, args ...string) (*Server, error) {
 	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
 	cmd.Env = append(os.Environ(), env...)
-	logs := &syncBuffer{}
+	logs := &testbin.Buffer{}
 	cmd.Stderr = logs
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -219,22 +218,4 @@ func LoadAverage() (float64, error) {
 		return 0, errors.New("empty /proc/loadavg")
 	}
 	return strconv.ParseFloat(f[0], 64)
-}
-
-// syncBuffer is a bytes.Buffer safe for a writer and readers at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

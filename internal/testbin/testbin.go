@@ -7,8 +7,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"testing"
+	"time"
 )
 
 // Package is the import path of Herald's command.
@@ -29,4 +32,25 @@ func Build(ctx context.Context, dir string, race bool) (string, error) {
 		return "", fmt.Errorf("go build %s: %w\n%s", Package, err, stderr.String())
 	}
 	return bin, nil
+}
+
+// BuildTemp builds the herald command into a new temporary directory for a
+// test package's TestMain, and returns the binary and a function that
+// removes the directory. name (the test package's) prefixes the directory
+// and, under -v, a line saying how long the build took.
+func BuildTemp(name string, race bool) (bin string, remove func(), err error) {
+	dir, err := os.MkdirTemp("", "herald-"+name+"-")
+	if err != nil {
+		return "", nil, err
+	}
+	remove = func() { os.RemoveAll(dir) }
+	start := time.Now()
+	if bin, err = Build(context.Background(), dir, race); err != nil {
+		remove()
+		return "", nil, err
+	}
+	if testing.Verbose() {
+		fmt.Printf("%s: built %s (race: %v) in %s\n", name, bin, race, time.Since(start).Round(time.Millisecond))
+	}
+	return bin, remove, nil
 }

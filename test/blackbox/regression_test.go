@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/client"
+	"github.com/heraldhq/herald/internal/testbin"
 )
 
 // F1: a known path with a trailing slash answers 405 "GET is not allowed
@@ -188,7 +189,7 @@ func TestFindingBooleanFlag(t *testing.T) {
 	cmd.Env = cleanEnv()
 	dieWithTest(cmd)
 	stdout, _ := cmd.StdoutPipe()
-	var stderr syncBuffer
+	var stderr testbin.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -25,6 +25,7 @@ import (
 	"github.com/heraldhq/herald/internal/store/postgres"
 	"github.com/heraldhq/herald/internal/store/postgres/pgtest"
 	"github.com/heraldhq/herald/internal/store/sqlite"
+	"github.com/heraldhq/herald/internal/testbin"
 )
 
 // backend is a database the server runs on.
@@ -74,7 +75,7 @@ type server struct {
 	stdout                   []string
 
 	cmd      *exec.Cmd
-	stderr   *syncBuffer
+	stderr   *testbin.Buffer
 	stopOnce sync.Once
 	exitErr  error
 }
@@ -91,7 +92,7 @@ var (
 // error (a 500 is logged at ERROR).
 func startServer(t *testing.T, b backend, o serverOptions) *server {
 	t.Helper()
-	s := &server{backend: b, dataDir: o.dataDir, dbURL: o.dbURL, stderr: &syncBuffer{}}
+	s := &server{backend: b, dataDir: o.dataDir, dbURL: o.dbURL, stderr: &testbin.Buffer{}}
 	if s.dataDir == "" {
 		s.dataDir = t.TempDir()
 	}
@@ -449,25 +450,6 @@ func checkAnswer(t *testing.T, req *http.Request, resp *http.Response, body []by
 	if !ok || strings.TrimSpace(msg) == "" || len(m) != 1 {
 		t.Errorf(`%s: %d with body %s, want {"message": "..."}`, what, resp.StatusCode, body)
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for the server's writes and the test's
-// reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // checkWireTimes checks that every field named like a time ("...At") in a

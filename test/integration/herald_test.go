@@ -13,12 +13,12 @@ import (
 	"os"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/heraldhq/herald/client"
 	"github.com/heraldhq/herald/internal/cli"
+	"github.com/heraldhq/herald/internal/testbin"
 )
 
 const (
@@ -41,7 +41,7 @@ type heraldServer struct {
 	// the admin's, printed on the first start.
 	email, password, apiKey, workspace string
 	api                                *client.Client
-	log                                *syncBuffer
+	log                                *testbin.Buffer
 }
 
 var (
@@ -78,7 +78,7 @@ func startHerald(t *testing.T, extra ...string) *heraldServer {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout, stdoutW := io.Pipe()
-	h := &heraldServer{log: &syncBuffer{}}
+	h := &heraldServer{log: &testbin.Buffer{}}
 	exited := make(chan int, 1)
 	go func() {
 		code := cli.Run(ctx, args, getenv, strings.NewReader(""), stdoutW, h.log)
@@ -176,34 +176,6 @@ func showLogOnFailure(t *testing.T, name, path string) {
 		}
 		t.Logf("%s log %s (end):\n%s", name, path, bytes.TrimSpace(b))
 	})
-}
-
-// syncBuffer is a bytes.Buffer safe for Herald's logger and the test to
-// use at once.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// Tail returns at most the last n bytes written.
-func (b *syncBuffer) Tail(n int) string {
-	s := b.String()
-	if len(s) > n {
-		s = s[len(s)-n:]
-	}
-	return s
 }
 
 // randomSuffix returns a short random hex string for user names and
