@@ -1,9 +1,9 @@
 package herald
 
 import (
+	"maps"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -67,17 +67,17 @@ var postOptionRules = sync.OnceValue(func() map[string]map[string]optionRule {
 // Validate checks every option against the networks' rules.
 func (o PostOptions) Validate() error {
 	all := postOptionRules()
-	for _, network := range sortedKeys(o) {
+	for _, network := range slices.Sorted(maps.Keys(o)) {
 		rules, ok := all[network]
 		if !ok {
-			return Errorf(EINVALID, "options.%s: no options exist for this network (options exist for %s)", network, strings.Join(sortedKeys(all), ", "))
+			return Errorf(EINVALID, "options.%s: no options exist for this network (options exist for %s)", network, strings.Join(slices.Sorted(maps.Keys(all)), ", "))
 		}
-		for _, name := range sortedKeys(o[network]) {
+		for _, name := range slices.Sorted(maps.Keys(o[network])) {
 			v := o[network][name]
 			field := "options." + network + "." + name
 			rule, ok := rules[name]
 			if !ok {
-				return Errorf(EINVALID, "%s: unknown option; %s takes %s", field, network, strings.Join(sortedKeys(rules), ", "))
+				return Errorf(EINVALID, "%s: unknown option; %s takes %s", field, network, strings.Join(slices.Sorted(maps.Keys(rules)), ", "))
 			}
 			if rule.values != nil && !slices.Contains(rule.values, v) {
 				return Errorf(EINVALID, "%s: %q is not one of %s", field, v, strings.Join(rule.values, ", "))
@@ -90,13 +90,4 @@ func (o PostOptions) Validate() error {
 		}
 	}
 	return nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

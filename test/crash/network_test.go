@@ -3,7 +3,6 @@ package crash
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -426,14 +425,4 @@ func checkExactlyOnce(t *testing.T, n *networks, targets []finalTarget) tally {
 		t.Error(p)
 	}
 	return tl
-}
-
-// sortedKeys returns the keys of m in order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -133,17 +133,7 @@ func (f flight) key() string { return targetKey(f.network, f.text) }
 
 // inFlight returns the publishing requests that arrived before and were
 // not answered before t.
-func (p *proxy) inFlight(t time.Time) []flight {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	var out []flight
-	for _, f := range p.flights {
-		if f.arrived.Before(t) && (f.answered.IsZero() || f.answered.After(t)) {
-			out = append(out, *f)
-		}
-	}
-	return out
-}
+func (p *proxy) inFlight(t time.Time) []flight { return p.unanswered(t, t) }
 
 // unanswered returns the publishing requests that arrived before killedAt
 // and whose answer was not written before deadAt: the process that sent
