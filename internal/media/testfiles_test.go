@@ -171,7 +171,6 @@ func fullBox(typ string, version byte, flags uint32, parts ...[]byte) []byte {
 
 func be16(v uint16) []byte { return binary.BigEndian.AppendUint16(nil, v) }
 func be32(v uint32) []byte { return binary.BigEndian.AppendUint32(nil, v) }
-func be64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
 func zeros(n int) []byte   { return make([]byte, n) }
 
 func matrix(rotation int) []byte {
