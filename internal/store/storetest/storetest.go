@@ -35,6 +35,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		"Transactions":     testTransactions,
 		"ConcurrentWrites": testConcurrentWrites,
 		"Media":            testMedia, "MediaUse": testMediaUse, "MediaBlobs": testMediaBlobs, // media.go
+		// guarantees.go
+		"ClaimOnce": testClaimOnce, "ClaimAfterVersionBump": testClaimAfterVersionBump, "ClaimWaitsForLockPost": testClaimWaitsForLockPost,
+		"LockSocialProfile": testLockSocialProfile, "LeaseRenewal": testLeaseRenewal, "QuotaCount": testQuotaCount,
+		"OverdueTargets": testOverdueTargets, "OAuthStateOnce": testOAuthStateOnce, "WorkerHeartbeats": testWorkerHeartbeats,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {
