@@ -7,6 +7,7 @@ type contextKey int
 const (
 	userContextKey contextKey = iota + 1
 	requestIDContextKey
+	targetContextKey
 )
 
 // NewContextWithUser returns a context carrying the authenticated user.
@@ -29,4 +30,19 @@ func NewContextWithRequestID(ctx context.Context, id string) context.Context {
 func RequestIDFromContext(ctx context.Context) string {
 	id, _ := ctx.Value(requestIDContextKey).(string)
 	return id
+}
+
+type targetIDs struct{ postID, targetID string }
+
+// NewContextWithTarget returns a context naming the post and target being
+// worked on, for logs.
+func NewContextWithTarget(ctx context.Context, postID, targetID string) context.Context {
+	return context.WithValue(ctx, targetContextKey, targetIDs{postID, targetID})
+}
+
+// TargetFromContext returns the post and target ids of NewContextWithTarget,
+// or empty strings.
+func TargetFromContext(ctx context.Context) (postID, targetID string) {
+	t, _ := ctx.Value(targetContextKey).(targetIDs)
+	return t.postID, t.targetID
 }

@@ -66,7 +66,7 @@ func (h *Handler) wrap(rt route) http.Handler {
 					writeJSON(rec, http.StatusInternalServerError, errorBody{Message: "Internal error."})
 				}
 			}
-			h.log.DebugContext(ctx, "request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration_ms", time.Since(start).Milliseconds(), "request_id", reqID)
+			h.log.DebugContext(ctx, "request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration_ms", time.Since(start).Milliseconds())
 		}()
 		if err := h.serve(rec, r, rt); err != nil {
 			writeError(rec, r, h.log, err)

@@ -38,6 +38,7 @@ type outcome struct {
 // Work implements river.Worker.
 func (w *worker) Work(ctx context.Context, job *river.Job[PublishArgs]) error {
 	a := job.Args
+	ctx = herald.NewContextWithTarget(ctx, a.PostID, a.TargetID) // on every log line of this attempt
 	now := w.now().UTC()
 	p, err := w.store.FindPostByID(ctx, a.PostID)
 	if herald.ErrorCode(err) == herald.ENOTFOUND {
