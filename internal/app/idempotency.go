@@ -3,7 +3,6 @@ package app
 import (
 	"bytes"
 	"context"
-	"errors"
 	"strings"
 	"sync"
 	"time"
@@ -119,11 +118,8 @@ func (a *App) BeginIdempotent(ctx context.Context, req IdempotentRequest) (conte
 				rec.CompletedAt = &done
 				err = a.store.CompleteIdempotencyKey(ctx, rec)
 			}
-			if err != nil {
-				// Without a stored answer a retry would be told the first
-				// request was interrupted: better to let it run again.
-				err = errors.Join(err, a.store.DeleteIdempotencyKey(ctx, u.ID, key))
-			}
+			// If the answer cannot be recorded the claim stays: a retry is
+			// told the outcome is unknown rather than run a second time.
 		}
 		if err != nil {
 			a.log.ErrorContext(ctx, "record idempotent answer", "error", err)
