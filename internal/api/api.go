@@ -63,7 +63,7 @@ func NewHandler(a *app.App, cfg Config, log *slog.Logger, now func() time.Time) 
 			desc: "Adds a user with a role. An e-mail Herald does not know creates the user; the answer then holds their first web password, once.",
 			body: inviteRequest{}, resp: memberResponse{}, status: 201, h: h.inviteMember},
 		{method: "GET", path: "/api-keys", tag: "Account", summary: "The user's API keys (Herald extension)", resp: []apiKeyResponse{}, h: h.listAPIKeys},
-		{method: "POST", path: "/api-keys", tag: "Account", summary: "Create an API key (Herald extension)", desc: "The answer holds the secret key, once.", body: apiKeyRequest{}, resp: apiKeyResponse{}, status: 201, h: h.createAPIKey},
+		{method: "POST", path: "/api-keys", tag: "Account", summary: "Create an API key (Herald extension)", desc: "The answer holds the secret key, once. Sent with an Idempotency-Key, it is replayed only to the API key that asked, and not once the new key is revoked (409).", body: apiKeyRequest{}, resp: apiKeyResponse{}, status: 201, h: h.createAPIKey},
 		{method: "DELETE", path: "/api-keys/{id}", tag: "Account", summary: "Revoke an API key (Herald extension)", resp: emptyResponse{}, h: h.revokeAPIKey},
 
 		{method: "GET", path: "/social-profiles", tag: "Social profiles", summary: "The workspace's connected social profiles", query: ws, resp: []socialProfileResponse{}, h: h.listSocialProfiles},

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/app"
 )
 
 // route is one endpoint: how to serve it and how to document it.
@@ -95,7 +96,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rt route) error 
 	r = r.WithContext(herald.NewContextWithUser(r.Context(), user))
 	if r.Method == http.MethodPost && rt.form == nil {
 		if idemKey := r.Header.Get("Idempotency-Key"); idemKey != "" {
-			return h.idempotent(w, r, rt, idemKey)
+			return h.idempotent(w, r, rt, key.ID, idemKey)
 		}
 	}
 	return rt.h(w, r)
@@ -116,8 +117,10 @@ func (h *Handler) limit(w http.ResponseWriter, key string) error {
 }
 
 // idempotent serves a POST carrying an Idempotency-Key: the same key and
-// body within the key's lifetime get the first answer again.
-func (h *Handler) idempotent(w http.ResponseWriter, r *http.Request, rt route, key string) error {
+// body from the same API key within the key's lifetime get the first
+// successful answer again (app.BeginIdempotent). An answer outside 2xx, or a
+// panic, releases the key.
+func (h *Handler) idempotent(w http.ResponseWriter, r *http.Request, rt route, apiKeyID, key string) error {
 	body, err := readBody(w, r)
 	if err != nil {
 		return err
@@ -125,7 +128,7 @@ func (h *Handler) idempotent(w http.ResponseWriter, r *http.Request, rt route, k
 	sum := sha256.New()
 	fmt.Fprintf(sum, "%s\n%s\n%s\n", r.Method, r.URL.Path, r.URL.Query().Encode())
 	sum.Write(body)
-	replay, finish, err := h.app.BeginIdempotent(r.Context(), key, sum.Sum(nil))
+	ctx, replay, finish, err := h.app.BeginIdempotent(r.Context(), app.IdempotentRequest{APIKeyID: apiKeyID, Key: key, RequestHash: sum.Sum(nil)})
 	if err != nil {
 		return err
 	}
@@ -136,15 +139,26 @@ func (h *Handler) idempotent(w http.ResponseWriter, r *http.Request, rt route, k
 		w.Write(replay.Body)
 		return nil
 	}
+	r = r.WithContext(ctx)
 	r.Body = http.NoBody
 	if len(body) > 0 {
 		r.Body = readCloser{bytes.NewReader(body)}
 	}
+	// A panic releases the key as a 500 does, so that the request can be
+	// retried at once rather than answering 409 until the key expires; the
+	// panic goes on to wrap, which recovers and answers.
+	finished := false
+	defer func() {
+		if !finished {
+			finish(http.StatusInternalServerError, nil)
+		}
+	}()
 	cw := &captureWriter{ResponseWriter: w}
 	err = rt.h(cw, r)
 	if err != nil {
 		writeError(cw, r, h.log, err)
 	}
+	finished = true
 	finish(cw.status, cw.buf.Bytes())
 	return nil
 }

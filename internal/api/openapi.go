@@ -37,7 +37,8 @@ func (h *Handler) OpenAPI() map[string]any {
 			"description": "Herald's REST API: wire-compatible with Ocoya's public REST API v1 (change only the base URL), " +
 				"plus Herald's extensions, marked as such. Authenticate with the X-API-Key header. Errors are {\"message\": ...}. " +
 				"Times are ISO-8601 in UTC with milliseconds on output; input needs a zone. Lists are bare arrays paged with page (0-based) and perPage (default 10, at most 50). " +
-				"Every POST accepts an Idempotency-Key header: the same key and body within 24 hours get the first answer again; the same key with another body is a 422.",
+				"Every POST accepts an Idempotency-Key header: the same key and body from the same API key within 24 hours get the first successful (2xx) answer again; " +
+				"an answer outside 2xx changed nothing and releases the key, so a corrected request may reuse it; the same key with another body, or from another API key, is a 422.",
 		},
 		"servers": []any{map[string]any{"url": BasePath}},
 		"paths":   paths,
@@ -78,7 +79,7 @@ var errorDescriptions = map[int]string{
 	404: "No such resource in the caller's workspaces.",
 	409: "The resource's state does not allow this now.",
 	413: "The body is larger than its limit (1 MB for JSON; the largest media file plus 1 MB for uploads), or the workspace's media storage quota would be exceeded.",
-	422: "The Idempotency-Key was already used with another request.",
+	422: "The Idempotency-Key was already used with another request or by another API key.",
 	429: "Over the rate limit; see Retry-After.",
 	501: "Not available on this Herald.",
 	503: "A network could not be reached or refused; the message says which.",
@@ -117,7 +118,7 @@ func (g *schemaGen) operation(rt route) map[string]any {
 	}
 	if rt.method == "POST" && !rt.public && rt.form == nil {
 		params = append(params, map[string]any{"name": "Idempotency-Key", "in": "header", "required": false,
-			"description": "Makes the request safe to retry: the same key and body within 24 hours get the first answer again.", "schema": map[string]any{"type": "string", "maxLength": 255}})
+			"description": "Makes the request safe to retry: the same key and body from the same API key within 24 hours get the first successful answer again; an unsuccessful answer releases the key.", "schema": map[string]any{"type": "string", "maxLength": 255}})
 	}
 	if len(params) > 0 {
 		op["parameters"] = params

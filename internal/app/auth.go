@@ -126,7 +126,11 @@ func (a *App) CreateAPIKey(ctx context.Context, name string) (*herald.APIKey, st
 	if err := herald.ValidateName("name", name, 100); err != nil {
 		return nil, "", err
 	}
-	return a.createAPIKey(ctx, a.store, u.ID, name)
+	k, secret, err := a.createAPIKey(ctx, a.store, u.ID, name)
+	if err == nil {
+		noteIdempotentSecret(ctx, secretAPIKey, k.ID)
+	}
+	return k, secret, err
 }
 
 func (a *App) createAPIKey(ctx context.Context, q store.Querier, userID, name string) (*herald.APIKey, string, error) {

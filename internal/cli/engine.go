@@ -124,6 +124,9 @@ func migrateQueue(ctx context.Context, db *database, log *slog.Logger) error {
 // River's migrations and plugs the engine into the app.
 func newEngine(ctx context.Context, db *database, a *app.App, cfg *config.Config, log *slog.Logger, now func() time.Time) (engine, error) {
 	pcfg := publish.Config{Workers: cfg.Workers, AttemptTimeout: cfg.PublishTimeout}
+	for _, p := range a.Purges() {
+		pcfg.Purges = append(pcfg.Purges, publish.Purge(p))
+	}
 	if err := migrateQueue(ctx, db, log); err != nil {
 		return nil, err
 	}

@@ -14,6 +14,9 @@
 // (refresh once), rejected (fail with the network's reason), unauthorized
 // (fail and ask for a reconnection), outcome unknown (reconcile, else
 // needs_attention).
+//
+// The same job queue runs Herald's housekeeping (housekeeping.go): a
+// periodic job that purges expired rows, once across all nodes.
 package publish
 
 import (
@@ -50,6 +53,11 @@ type Config struct {
 	MaxAttempts int
 	// HeartbeatInterval is how often this node records that its workers live.
 	HeartbeatInterval time.Duration
+	// Purges are the housekeeping tasks (housekeeping.go), run in order by
+	// one node at a time at start and every HousekeepingInterval.
+	Purges []Purge
+	// HousekeepingInterval is how often the purges run; hourly when zero.
+	HousekeepingInterval time.Duration
 	// Clock, when set, replaces the database's clock in the job queue, so
 	// that tests can move time (a daylight-saving change, a lease running
 	// out). Production leaves it nil: nodes then agree on the database's time.
@@ -74,6 +82,9 @@ func (c *Config) defaults() {
 	}
 	if c.HeartbeatInterval <= 0 {
 		c.HeartbeatInterval = 5 * time.Second
+	}
+	if c.HousekeepingInterval <= 0 {
+		c.HousekeepingInterval = time.Hour
 	}
 }
 
@@ -128,6 +139,7 @@ func New[TTx any](driver riverdriver.Driver[TTx], s store.Store, app App, cfg Co
 	e := &Engine[TTx]{driver: driver, store: s, cfg: cfg, log: log, now: now}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &worker{store: s, app: app, cfg: cfg, log: log, now: now})
+	river.AddWorker(workers, &housekeeper{purges: cfg.Purges, log: log})
 	client, err := river.NewClient(driver, &river.Config{
 		ID:                cfg.NodeID,
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
@@ -143,6 +155,7 @@ func New[TTx any](driver riverdriver.Driver[TTx], s store.Store, app App, cfg Co
 		MaxAttempts:          25,
 		Test:                 river.TestConfig{Time: cfg.Clock},
 		Middleware:           []rivertype.Middleware{river.JobInsertMiddlewareFunc(e.dueSoon)},
+		PeriodicJobs:         housekeepingJobs(cfg),
 	})
 	if err != nil {
 		return nil, err

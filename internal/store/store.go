@@ -115,8 +115,12 @@ type Querier interface {
 	// key exists it returns the stored record and a *herald.Error with code
 	// ECONFLICT.
 	ClaimIdempotencyKey(ctx context.Context, r *IdempotencyRecord) (*IdempotencyRecord, error)
+	// CompleteIdempotencyKey records the answer (Status, Body, SecretRef,
+	// CompletedAt) of a claimed key.
 	CompleteIdempotencyKey(ctx context.Context, r *IdempotencyRecord) error
 	DeleteIdempotencyKey(ctx context.Context, userID, key string) error
+	// DeleteIdempotencyKeysBefore deletes the keys created before a time and
+	// returns how many it deleted.
 	DeleteIdempotencyKeysBefore(ctx context.Context, before time.Time) (int, error)
 
 	// ClaimPostTarget moves a scheduled target of the given post version to
@@ -165,7 +169,9 @@ type Querier interface {
 	// TakeOAuthState returns a pending state and deletes it: states are used
 	// once.
 	TakeOAuthState(ctx context.Context, stateHash []byte) (*OAuthState, error)
-	DeleteExpiredOAuthStates(ctx context.Context, now time.Time) error
+	// DeleteExpiredOAuthStates deletes the states expired at now and returns
+	// how many it deleted.
+	DeleteExpiredOAuthStates(ctx context.Context, now time.Time) (int, error)
 }
 
 // OverdueTarget is a scheduled target past its time.
@@ -205,12 +211,19 @@ type OAuthState struct {
 // IdempotencyRecord remembers the answer to a POST sent with an
 // Idempotency-Key header.
 type IdempotencyRecord struct {
-	UserID      string
-	Key         string
+	UserID string
+	Key    string
+	// APIKeyID is the API key that sent the first request; only it gets the
+	// answer replayed.
+	APIKeyID    string
 	RequestHash []byte
 	// Status is 0 while the first request is in progress.
-	Status      int
-	Body        []byte
+	Status int
+	// Body is the answer, sealed (internal/secret) by the app.
+	Body []byte
+	// SecretRef names the secret the answer carries ("api_key:<id>"), if
+	// any, so that the answer is not replayed once that secret is revoked.
+	SecretRef   string
 	CreatedAt   time.Time
 	CompletedAt *time.Time
 }

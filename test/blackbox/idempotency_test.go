@@ -2,6 +2,7 @@ package blackbox
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"sync"
@@ -68,13 +69,43 @@ func testIdempotency(t *testing.T, s *server) {
 		t.Errorf("BrandKits = %d, want 1", len(kits))
 	}
 
-	// A refused request is answered the same way again, and creates nothing.
+	// A refused request creates nothing and releases its key: it is refused
+	// again (not replayed), and the corrected request may use the same key.
 	k3 := "bad-" + herald.NewID()
 	bad1 := s.raw(t, "POST", "/post?workspaceId="+ws, s.adminKey, `{"caption":""}`, "Idempotency-Key", k3)
 	bad2 := s.raw(t, "POST", "/post?workspaceId="+ws, s.adminKey, `{"caption":""}`, "Idempotency-Key", k3)
 	wantStatus(t, "refused with a key", bad1, http.StatusBadRequest, "caption")
-	if bad2.status != bad1.status || bad2.message() != bad1.message() {
-		t.Errorf("refused again = %d %s, want %d %s", bad2.status, bad2.body, bad1.status, bad1.body)
+	if bad2.status != bad1.status || bad2.message() != bad1.message() || bad2.header.Get("Idempotent-Replayed") != "" {
+		t.Errorf("refused again = %d %s (replayed %q), want %d %s not replayed", bad2.status, bad2.body, bad2.header.Get("Idempotent-Replayed"), bad1.status, bad1.body)
+	}
+	fixed := s.raw(t, "POST", "/post?workspaceId="+ws, s.adminKey, `{"caption":"corrected"}`, "Idempotency-Key", k3)
+	wantStatus(t, "corrected with the same key", fixed, http.StatusCreated)
+
+	// The answer holding a new API key is replayed to the API key that asked
+	// only, and not once the new key is revoked.
+	owner := s.initUser(t, "idem-secret-"+s.name+"@example.com")
+	k6 := "api-key-" + herald.NewID()
+	made := s.raw(t, "POST", "/api-keys", owner.APIKey, `{"name":"ci"}`, "Idempotency-Key", k6)
+	wantStatus(t, "create an API key with a key", made, http.StatusCreated)
+	var newKey struct{ ID, Key string }
+	if err := json.Unmarshal(made.body, &newKey); err != nil || newKey.Key == "" {
+		t.Fatalf("new API key %s: %v", made.body, err)
+	}
+	if again := s.raw(t, "POST", "/api-keys", owner.APIKey, `{"name":"ci"}`, "Idempotency-Key", k6); !bytes.Equal(again.body, made.body) {
+		t.Errorf("replay to the same API key = %d %s, want the first answer", again.status, again.body)
+	}
+	second := s.raw(t, "POST", "/api-keys", owner.APIKey, `{"name":"second"}`)
+	var secondKey struct{ Key string }
+	json.Unmarshal(second.body, &secondKey)
+	other = s.raw(t, "POST", "/api-keys", secondKey.Key, `{"name":"ci"}`, "Idempotency-Key", k6)
+	wantStatus(t, "replay to another API key", other, http.StatusUnprocessableEntity, "another of your API keys")
+	wantStatus(t, "revoke the new key", s.raw(t, "DELETE", "/api-keys/"+newKey.ID, owner.APIKey, ""), http.StatusOK)
+	revoked := s.raw(t, "POST", "/api-keys", owner.APIKey, `{"name":"ci"}`, "Idempotency-Key", k6)
+	wantStatus(t, "replay after revoking", revoked, http.StatusConflict, "revoked")
+	for _, a := range []answer{other, revoked} {
+		if bytes.Contains(a.body, []byte(newKey.Key)) {
+			t.Errorf("a refused replay holds the secret: %s", a.body)
+		}
 	}
 
 	// Dry runs can carry keys too.

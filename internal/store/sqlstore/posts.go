@@ -235,8 +235,8 @@ func (q *Queries) DeletePost(ctx context.Context, id string) error {
 
 // ClaimIdempotencyKey implements store.Querier.
 func (q *Queries) ClaimIdempotencyKey(ctx context.Context, r *store.IdempotencyRecord) (*store.IdempotencyRecord, error) {
-	n, err := q.exec(ctx, `INSERT INTO idempotency_keys (user_id, idem_key, request_hash, status, body, created_at, completed_at)
-		VALUES (?, ?, ?, 0, NULL, ?, NULL) ON CONFLICT (user_id, idem_key) DO NOTHING`, r.UserID, r.Key, r.RequestHash, ms(r.CreatedAt))
+	n, err := q.exec(ctx, `INSERT INTO idempotency_keys (user_id, idem_key, api_key_id, request_hash, status, body, secret_ref, created_at, completed_at)
+		VALUES (?, ?, ?, ?, 0, NULL, '', ?, NULL) ON CONFLICT (user_id, idem_key) DO NOTHING`, r.UserID, r.Key, r.APIKeyID, r.RequestHash, ms(r.CreatedAt))
 	if err != nil {
 		return nil, err
 	}
@@ -246,8 +246,8 @@ func (q *Queries) ClaimIdempotencyKey(ctx context.Context, r *store.IdempotencyR
 	var ex store.IdempotencyRecord
 	var status, created int64
 	var completed *int64
-	err = q.queryRow(ctx, `SELECT user_id, idem_key, request_hash, status, body, created_at, completed_at FROM idempotency_keys WHERE user_id = ? AND idem_key = ?`,
-		r.UserID, r.Key).Scan(&ex.UserID, &ex.Key, &ex.RequestHash, &status, &ex.Body, &created, &completed)
+	err = q.queryRow(ctx, `SELECT user_id, idem_key, api_key_id, request_hash, status, body, secret_ref, created_at, completed_at FROM idempotency_keys WHERE user_id = ? AND idem_key = ?`,
+		r.UserID, r.Key).Scan(&ex.UserID, &ex.Key, &ex.APIKeyID, &ex.RequestHash, &status, &ex.Body, &ex.SecretRef, &created, &completed)
 	if err != nil {
 		return nil, notFound("Idempotency key", err)
 	}
@@ -257,8 +257,8 @@ func (q *Queries) ClaimIdempotencyKey(ctx context.Context, r *store.IdempotencyR
 
 // CompleteIdempotencyKey implements store.Querier.
 func (q *Queries) CompleteIdempotencyKey(ctx context.Context, r *store.IdempotencyRecord) error {
-	return q.execOne(ctx, "Idempotency key", `UPDATE idempotency_keys SET status = ?, body = ?, completed_at = ? WHERE user_id = ? AND idem_key = ?`,
-		r.Status, r.Body, msPtr(r.CompletedAt), r.UserID, r.Key)
+	return q.execOne(ctx, "Idempotency key", `UPDATE idempotency_keys SET status = ?, body = ?, secret_ref = ?, completed_at = ? WHERE user_id = ? AND idem_key = ?`,
+		r.Status, r.Body, r.SecretRef, msPtr(r.CompletedAt), r.UserID, r.Key)
 }
 
 // DeleteIdempotencyKey implements store.Querier.

@@ -139,9 +139,9 @@ func (q *Queries) TakeOAuthState(ctx context.Context, stateHash []byte) (*store.
 }
 
 // DeleteExpiredOAuthStates implements store.Querier.
-func (q *Queries) DeleteExpiredOAuthStates(ctx context.Context, now time.Time) error {
-	_, err := q.exec(ctx, `DELETE FROM oauth_states WHERE expires_at <= ?`, ms(now))
-	return err
+func (q *Queries) DeleteExpiredOAuthStates(ctx context.Context, now time.Time) (int, error) {
+	n, err := q.exec(ctx, `DELETE FROM oauth_states WHERE expires_at <= ?`, ms(now))
+	return int(n), err
 }
 
 // prefixed qualifies every column of a column list with a table alias.

@@ -32,6 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		"Posts":            testPosts,
 		"PostListing":      testPostListing,
 		"Idempotency":      testIdempotency,
+		"OAuthStates":      testOAuthStates,
 		"Transactions":     testTransactions,
 		"ConcurrentWrites": testConcurrentWrites,
 		"Media":            testMedia, "MediaUse": testMediaUse, "MediaBlobs": testMediaBlobs, // media.go
@@ -439,7 +440,7 @@ func testPostListing(t *testing.T, s store.Store) {
 func testIdempotency(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	f := seed(t, s, "idem@example.org")
-	r := &store.IdempotencyRecord{UserID: f.user.ID, Key: "k1", RequestHash: []byte("h1"), CreatedAt: now}
+	r := &store.IdempotencyRecord{UserID: f.user.ID, Key: "k1", APIKeyID: "key-1", RequestHash: []byte("h1"), CreatedAt: now}
 	got, err := s.ClaimIdempotencyKey(ctx, r)
 	must(t, err)
 	if got != r {
@@ -447,16 +448,17 @@ func testIdempotency(t *testing.T, s store.Store) {
 	}
 	ex, err := s.ClaimIdempotencyKey(ctx, &store.IdempotencyRecord{UserID: f.user.ID, Key: "k1", RequestHash: []byte("h2"), CreatedAt: now})
 	wantCode(t, err, herald.ECONFLICT)
-	if ex == nil || string(ex.RequestHash) != "h1" || ex.Status != 0 {
+	if ex == nil || string(ex.RequestHash) != "h1" || ex.Status != 0 || ex.APIKeyID != "key-1" || ex.SecretRef != "" || ex.Body != nil {
 		t.Fatalf("existing = %+v", ex)
 	}
 	done := now.Add(time.Second)
-	r.Status, r.Body, r.CompletedAt = 201, []byte(`{"id":"x"}`), &done
+	r.Status, r.Body, r.SecretRef, r.CompletedAt = 201, []byte{0, 1, 2, 0xff}, "api_key:x", &done
 	must(t, s.CompleteIdempotencyKey(ctx, r))
-	ex, err = s.ClaimIdempotencyKey(ctx, &store.IdempotencyRecord{UserID: f.user.ID, Key: "k1", RequestHash: []byte("h1"), CreatedAt: now})
+	ex, err = s.ClaimIdempotencyKey(ctx, &store.IdempotencyRecord{UserID: f.user.ID, Key: "k1", APIKeyID: "key-2", RequestHash: []byte("h1"), CreatedAt: now})
 	wantCode(t, err, herald.ECONFLICT)
-	if ex.Status != 201 || string(ex.Body) != `{"id":"x"}` || !ex.CompletedAt.Equal(done) {
-		t.Errorf("completed = %+v", ex)
+	want := &store.IdempotencyRecord{UserID: f.user.ID, Key: "k1", APIKeyID: "key-1", RequestHash: []byte("h1"), Status: 201, Body: []byte{0, 1, 2, 0xff}, SecretRef: "api_key:x", CreatedAt: now, CompletedAt: &done}
+	if diff := cmp.Diff(want, ex); diff != "" {
+		t.Errorf("completed (-want +got):\n%s", diff)
 	}
 	// Another user's key of the same name is independent.
 	g := seed(t, s, "idem2@example.org")
@@ -470,6 +472,33 @@ func testIdempotency(t *testing.T, s store.Store) {
 	must(t, s.DeleteIdempotencyKey(ctx, g.user.ID, "k1"))
 	_, err = s.ClaimIdempotencyKey(ctx, &store.IdempotencyRecord{UserID: g.user.ID, Key: "k1", RequestHash: []byte("h"), CreatedAt: now})
 	must(t, err)
+}
+
+func testOAuthStates(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	f := seed(t, s, "oauth@example.org")
+	state := func(hash string, expires time.Time) *store.OAuthState {
+		return &store.OAuthState{StateHash: []byte(hash), SessionID: "sess", UserID: f.user.ID, WorkspaceID: f.ws.ID,
+			Provider: "mastodon", Server: "https://social.example", Verifier: []byte("sealed"), ExpiresAt: expires}
+	}
+	live, old, edge := state("live", now.Add(time.Minute)), state("old", now.Add(-time.Minute)), state("edge", now)
+	for _, st := range []*store.OAuthState{live, old, edge} {
+		must(t, s.CreateOAuthState(ctx, st))
+	}
+	n, err := s.DeleteExpiredOAuthStates(ctx, now)
+	must(t, err)
+	if n != 2 {
+		t.Errorf("DeleteExpiredOAuthStates = %d, want 2", n)
+	}
+	_, err = s.TakeOAuthState(ctx, []byte("old"))
+	wantCode(t, err, herald.ENOTFOUND)
+	got, err := s.TakeOAuthState(ctx, []byte("live"))
+	must(t, err)
+	if diff := cmp.Diff(live, got); diff != "" {
+		t.Errorf("TakeOAuthState (-want +got):\n%s", diff)
+	}
+	_, err = s.TakeOAuthState(ctx, []byte("live"))
+	wantCode(t, err, herald.ENOTFOUND)
 }
 
 func testTransactions(t *testing.T, s store.Store) {
