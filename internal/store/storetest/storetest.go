@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		"Transactions":     testTransactions,
 		"ConcurrentWrites": testConcurrentWrites,
 		"Media":            testMedia, "MediaUse": testMediaUse, "MediaBlobs": testMediaBlobs, // media.go
+		"Invitations": testInvitations, "ConcurrentInvitations": testConcurrentInvitations, // invitations.go
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {
