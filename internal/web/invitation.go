@@ -9,6 +9,17 @@ import (
 	"github.com/heraldhq/herald/internal/app"
 )
 
+// redacted returns r with the invitation token left out of its path, for
+// the error log: the token is a secret until used.
+func redacted(r *http.Request) *http.Request {
+	r2 := new(http.Request)
+	*r2 = *r
+	u := *r.URL
+	u.Path, u.RawPath = "/invitations/{token}", ""
+	r2.URL = &u
+	return r2
+}
+
 // invitationView is what the accept page shows.
 type invitationView struct {
 	Info      *app.InvitationInfo
@@ -42,7 +53,7 @@ func (h *Handler) invitation(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) invitationPage(w http.ResponseWriter, r *http.Request, status int, message, name string) {
 	s, u, err := h.session(r)
 	if err != nil {
-		h.fail(w, r, err)
+		h.fail(w, redacted(r), err)
 		return
 	}
 	p := page{Title: "Invitation", User: u, Message: message}
@@ -70,7 +81,7 @@ func (h *Handler) invitationPage(w http.ResponseWriter, r *http.Request, status 
 // invitationFailed shows why an invitation link cannot be used.
 func (h *Handler) invitationFailed(w http.ResponseWriter, r *http.Request, p page, err error) {
 	if herald.ErrorCode(err) != herald.ENOTFOUND {
-		h.fail(w, r, err)
+		h.fail(w, redacted(r), err)
 		return
 	}
 	p.Title, p.Message = "Invitation not valid", herald.ErrorMessage(err)
@@ -87,7 +98,7 @@ func (h *Handler) acceptInvitation(w http.ResponseWriter, r *http.Request) {
 	token := r.PathValue("token")
 	s, u, err := h.session(r)
 	if err != nil {
-		h.fail(w, r, err)
+		h.fail(w, redacted(r), err)
 		return
 	}
 	if s != nil {
@@ -105,7 +116,7 @@ func (h *Handler) acceptInvitation(w http.ResponseWriter, r *http.Request) {
 		case herald.ENOTFOUND:
 			h.invitationFailed(w, r, page{Title: "Invitation", User: u, CSRF: s.CSRFToken}, err)
 		default:
-			h.fail(w, r, err)
+			h.fail(w, redacted(r), err)
 		}
 		return
 	}
@@ -124,6 +135,6 @@ func (h *Handler) acceptInvitation(w http.ResponseWriter, r *http.Request) {
 	case herald.ENOTFOUND:
 		h.invitationFailed(w, r, page{Title: "Invitation"}, err)
 	default:
-		h.fail(w, r, err)
+		h.fail(w, redacted(r), err)
 	}
 }
