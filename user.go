@@ -110,3 +110,19 @@ type Session struct {
 	CreatedAt time.Time
 	ExpiresAt time.Time
 }
+
+// Invitation is a pending offer to join a workspace with a role, sent to an
+// e-mail address. Only the SHA-256 of its one-time token is stored; the
+// token is in the accept link. Nobody becomes a member until the invitee
+// accepts, as the account of that e-mail.
+type Invitation struct {
+	ID          string
+	WorkspaceID string
+	Email       string // normalised
+	Role        Role
+	InvitedBy   string // the inviting user's id
+	TokenHash   []byte
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+	AcceptedAt  *time.Time
+}

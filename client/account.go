@@ -27,9 +27,6 @@ type Member struct {
 	Email     string    `json:"email"`
 	Role      string    `json:"role"`
 	CreatedAt time.Time `json:"createdAt"`
-	// Password is set only in the answer to an invitation that created the
-	// user: their first web sign-in password, shown once.
-	Password string `json:"password,omitempty"`
 }
 
 // Roles a member can have. A viewer cannot create or change content.
@@ -40,13 +37,24 @@ const (
 	RoleViewer = "viewer"
 )
 
-// Invitation is the body of an invitation to a workspace.
-type Invitation struct {
+// InvitationInput is the body of an invitation to a workspace.
+type InvitationInput struct {
 	Email string `json:"email"`
-	// Name is used when the invitation creates the user.
-	Name string `json:"name,omitempty"`
 	// Role defaults to editor.
 	Role string `json:"role,omitempty"`
+}
+
+// Invitation is a pending invitation to a workspace. Nobody is a member
+// until the invitee accepts through the link.
+type Invitation struct {
+	ID        string    `json:"id"`
+	Email     string    `json:"email"`
+	Role      string    `json:"role"`
+	CreatedAt time.Time `json:"createdAt"`
+	ExpiresAt time.Time `json:"expiresAt"`
+	// AcceptURL is the one-time accept link to pass on to the invitee; only
+	// in Invite's answer, and only when Herald did not e-mail it.
+	AcceptURL string `json:"acceptUrl,omitempty"`
 }
 
 // APIKey is one of the user's API keys. Key, the secret, is only in the
@@ -102,15 +110,32 @@ func (c *Client) Members(ctx context.Context, workspaceID string, opts ...Option
 	return ms, nil
 }
 
-// Invite adds a person to a workspace with a role (POST
-// /workspaces/{id}/members, a Herald extension). An e-mail Herald does not
-// know creates the user, and the answer's Password is their first password.
-func (c *Client) Invite(ctx context.Context, workspaceID string, in Invitation, opts ...Option) (*Member, error) {
-	var m Member
-	if err := c.Do(ctx, http.MethodPost, "/workspaces/"+seg(workspaceID)+"/members", nil, in, &m, opts...); err != nil {
+// Invite invites an e-mail address to a workspace with a role (POST
+// /workspaces/{id}/members, a Herald extension). No user is created and
+// nobody is added until the invitee accepts through the link, which Herald
+// e-mails when SMTP is configured and otherwise returns as AcceptURL.
+func (c *Client) Invite(ctx context.Context, workspaceID string, in InvitationInput, opts ...Option) (*Invitation, error) {
+	var inv Invitation
+	if err := c.Do(ctx, http.MethodPost, "/workspaces/"+seg(workspaceID)+"/members", nil, in, &inv, opts...); err != nil {
 		return nil, err
 	}
-	return &m, nil
+	return &inv, nil
+}
+
+// Invitations lists a workspace's pending invitations, without their links
+// (GET /workspaces/{id}/invitations, a Herald extension).
+func (c *Client) Invitations(ctx context.Context, workspaceID string, opts ...Option) ([]Invitation, error) {
+	var invs []Invitation
+	if err := c.Do(ctx, http.MethodGet, "/workspaces/"+seg(workspaceID)+"/invitations", nil, nil, &invs, opts...); err != nil {
+		return nil, err
+	}
+	return invs, nil
+}
+
+// RevokeInvitation revokes a pending invitation (DELETE
+// /workspaces/{id}/invitations/{invitationId}, a Herald extension).
+func (c *Client) RevokeInvitation(ctx context.Context, workspaceID, invitationID string, opts ...Option) error {
+	return c.Do(ctx, http.MethodDelete, "/workspaces/"+seg(workspaceID)+"/invitations/"+seg(invitationID), nil, nil, &struct{}{}, opts...)
 }
 
 // APIKeys lists the user's API keys, without their secrets (GET /api-keys,

@@ -72,9 +72,13 @@ func TestRequests(t *testing.T) {
 		{"create workspace", func(ctx context.Context, c *client.Client) error { _, err := c.CreateWorkspace(ctx, "W"); return err },
 			`{}`, seen{Method: "POST", Path: "/api/_public/v1/workspaces", Query: url.Values{}, Body: `{"name":"W"}`}},
 		{"invite", func(ctx context.Context, c *client.Client) error {
-			_, err := c.Invite(ctx, "w/1", client.Invitation{Email: "v@example.com", Role: client.RoleViewer})
+			_, err := c.Invite(ctx, "w/1", client.InvitationInput{Email: "v@example.com", Role: client.RoleViewer})
 			return err
 		}, `{}`, seen{Method: "POST", Path: "/api/_public/v1/workspaces/w/1/members", Query: url.Values{}, Body: `{"email":"v@example.com","role":"viewer"}`}},
+		{"invitations", func(ctx context.Context, c *client.Client) error { _, err := c.Invitations(ctx, "w1"); return err },
+			`[]`, seen{Method: "GET", Path: "/api/_public/v1/workspaces/w1/invitations", Query: url.Values{}}},
+		{"revoke invitation", func(ctx context.Context, c *client.Client) error { return c.RevokeInvitation(ctx, "w1", "i1") },
+			`{}`, seen{Method: "DELETE", Path: "/api/_public/v1/workspaces/w1/invitations/i1", Query: url.Values{}}},
 		{"revoke key", func(ctx context.Context, c *client.Client) error { return c.RevokeAPIKey(ctx, "k1") },
 			`{}`, seen{Method: "DELETE", Path: "/api/_public/v1/api-keys/k1", Query: url.Values{}}},
 		{"connection url GET", func(ctx context.Context, c *client.Client) error {

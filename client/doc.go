@@ -1,7 +1,7 @@
 // Package client is a Go client for Herald's REST API: Ocoya's public API v1
 // (base path /api/_public/v1, header X-API-Key) and Herald's documented
 // extensions (brand kits, hashtag libraries and studio templates that can be
-// written, API keys, members, Idempotency-Key, POST /post/validate).
+// written, API keys, members and invitations, Idempotency-Key, POST /post/validate).
 //
 // It is a public package: its types mirror the JSON on the wire and it
 // imports nothing of Herald's internals, so that it only changes when the

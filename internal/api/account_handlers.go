@@ -61,15 +61,30 @@ func (h *Handler) inviteMember(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeRequest(w, r, &req); err != nil {
 		return err
 	}
-	inv, err := h.app.InviteMember(r.Context(), r.PathValue("workspaceId"), app.InviteParams{Email: req.Email, Name: req.Name, Role: herald.Role(req.Role)})
+	inv, err := h.app.InviteMember(r.Context(), r.PathValue("workspaceId"), app.InviteParams{Email: req.Email, Role: herald.Role(req.Role)})
 	if err != nil {
 		return err
 	}
-	resp := toMember(inv.Member)
-	if inv.Password != "" {
-		resp.Password = &inv.Password
-	}
+	resp := toInvitation(inv.Invitation)
+	resp.AcceptURL = inv.AcceptURL
 	writeJSON(w, http.StatusCreated, resp)
+	return nil
+}
+
+func (h *Handler) listInvitations(w http.ResponseWriter, r *http.Request) error {
+	invs, err := h.app.ListInvitations(r.Context(), r.PathValue("workspaceId"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, mapSlice(invs, toInvitation))
+	return nil
+}
+
+func (h *Handler) revokeInvitation(w http.ResponseWriter, r *http.Request) error {
+	if err := h.app.RevokeInvitation(r.Context(), r.PathValue("workspaceId"), r.PathValue("invitationId")); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, emptyResponse{})
 	return nil
 }
 

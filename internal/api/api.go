@@ -59,9 +59,15 @@ func NewHandler(a *app.App, cfg Config, log *slog.Logger, now func() time.Time) 
 		{method: "GET", path: "/workspaces", tag: "Account", summary: "The user's workspaces", resp: []workspaceResponse{}, h: h.listWorkspaces},
 		{method: "POST", path: "/workspaces", tag: "Account", summary: "Create a workspace (Herald extension)", body: workspaceRequest{}, resp: workspaceResponse{}, status: 201, h: h.createWorkspace},
 		{method: "GET", path: "/workspaces/{workspaceId}/members", tag: "Account", summary: "A workspace's members (Herald extension)", resp: []memberResponse{}, h: h.listMembers},
-		{method: "POST", path: "/workspaces/{workspaceId}/members", tag: "Account", summary: "Invite a user to a workspace (Herald extension)",
-			desc: "Adds a user with a role. An e-mail Herald does not know creates the user; the answer then holds their first web password, once.",
-			body: inviteRequest{}, resp: memberResponse{}, status: 201, h: h.inviteMember},
+		{method: "POST", path: "/workspaces/{workspaceId}/members", tag: "Account", summary: "Invite someone to a workspace (Herald extension)",
+			desc: "Creates an invitation with a one-time accept link that works for " + app.InvitationTTL.String() + "; nobody is added and no account is created until the invitee accepts, " +
+				"choosing their own password or signing in to the account of that e-mail. The answer is the same whether Herald knows the e-mail or not. " +
+				"Where SMTP is configured the link is e-mailed to the invitee; otherwise the answer's acceptUrl is the link to pass on. Inviting an e-mail again replaces its pending invitation. Owners and admins only.",
+			body: inviteRequest{}, resp: invitationResponse{}, status: 201, h: h.inviteMember},
+		{method: "GET", path: "/workspaces/{workspaceId}/invitations", tag: "Account", summary: "A workspace's pending invitations (Herald extension)",
+			desc: "Owners and admins only. Accept links are not shown again.", resp: []invitationResponse{}, h: h.listInvitations},
+		{method: "DELETE", path: "/workspaces/{workspaceId}/invitations/{invitationId}", tag: "Account", summary: "Revoke a pending invitation (Herald extension)",
+			desc: "Its accept link stops working. Owners and admins only.", resp: emptyResponse{}, h: h.revokeInvitation},
 		{method: "GET", path: "/api-keys", tag: "Account", summary: "The user's API keys (Herald extension)", resp: []apiKeyResponse{}, h: h.listAPIKeys},
 		{method: "POST", path: "/api-keys", tag: "Account", summary: "Create an API key (Herald extension)", desc: "The answer holds the secret key, once. Sent with an Idempotency-Key, it is replayed only to the API key that asked, and not once the new key is revoked (409).", body: apiKeyRequest{}, resp: apiKeyResponse{}, status: 201, h: h.createAPIKey},
 		{method: "DELETE", path: "/api-keys/{id}", tag: "Account", summary: "Revoke an API key (Herald extension)", resp: emptyResponse{}, h: h.revokeAPIKey},

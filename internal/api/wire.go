@@ -31,12 +31,11 @@ type workspaceRequest struct {
 }
 
 type memberResponse struct {
-	UserID    string  `json:"userId"`
-	Name      string  `json:"name"`
-	Email     string  `json:"email"`
-	Role      string  `json:"role" enum:"owner,admin,editor,viewer"`
-	CreatedAt string  `json:"createdAt"`
-	Password  *string `json:"password,omitempty" doc:"Only when the invitation created the user: their first web sign-in password, shown once."`
+	UserID    string `json:"userId"`
+	Name      string `json:"name"`
+	Email     string `json:"email"`
+	Role      string `json:"role" enum:"owner,admin,editor,viewer"`
+	CreatedAt string `json:"createdAt"`
 }
 
 func toMember(m *herald.Member) memberResponse {
@@ -49,8 +48,20 @@ func toMember(m *herald.Member) memberResponse {
 
 type inviteRequest struct {
 	Email string `json:"email" required:"true"`
-	Name  string `json:"name" doc:"Display name, used when the invitation creates the user."`
 	Role  string `json:"role" enum:"owner,admin,editor,viewer" doc:"Defaults to editor. Viewers cannot create posts."`
+}
+
+type invitationResponse struct {
+	ID        string `json:"id"`
+	Email     string `json:"email"`
+	Role      string `json:"role" enum:"owner,admin,editor,viewer"`
+	CreatedAt string `json:"createdAt"`
+	ExpiresAt string `json:"expiresAt" doc:"The accept link works once, until then."`
+	AcceptURL string `json:"acceptUrl,omitempty" doc:"The one-time accept link, for the inviter to pass on; only in the answer that creates the invitation, and only when Herald did not e-mail it (no SMTP configured, or sending failed)."`
+}
+
+func toInvitation(inv *herald.Invitation) invitationResponse {
+	return invitationResponse{ID: inv.ID, Email: inv.Email, Role: string(inv.Role), CreatedAt: herald.FormatTime(inv.CreatedAt), ExpiresAt: herald.FormatTime(inv.ExpiresAt)}
 }
 
 type apiKeyResponse struct {

@@ -55,6 +55,7 @@ type App struct {
 
 	providers *provider.Registry
 	sealer    *secret.Sealer
+	mailer    Mailer // invitation.go; nil: no e-mail
 
 	// dummyHash is checked when a sign-in names an unknown user, so that the
 	// answer takes as long as for a known one. Made on first use: hashing

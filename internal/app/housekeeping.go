@@ -17,6 +17,7 @@ func (a *App) Purges() []Purge {
 		{Name: "idempotency_keys", Run: a.PurgeIdempotencyKeys},
 		{Name: "oauth_states", Run: a.PurgeOAuthStates},
 		{Name: "sessions", Run: a.PurgeSessions},
+		{Name: "invitations", Run: a.PurgeInvitations},
 	}
 }
 

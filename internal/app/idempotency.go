@@ -155,7 +155,10 @@ func idempotencyAD(userID, key string) []byte {
 
 // Kinds of secrets an idempotent answer can carry (store.IdempotencyRecord
 // SecretRef is "<kind>:<id>").
-const secretAPIKey = "api_key"
+const (
+	secretAPIKey     = "api_key"    // id: the API key's
+	secretInvitation = "invitation" // id: "<workspace id>/<invitation id>"
+)
 
 // secretLive reports whether the secret an answer carries is still valid.
 // A kind it does not know is treated as revoked: never replay a secret
@@ -171,6 +174,19 @@ func (a *App) secretLive(ctx context.Context, userID, ref string) (bool, error) 
 		for _, k := range keys {
 			if k.ID == id {
 				return k.RevokedAt == nil, nil
+			}
+		}
+	case secretInvitation:
+		// Pending invitations only: one accepted, revoked, replaced or
+		// expired is no longer replayed with its link.
+		ws, inv, _ := strings.Cut(id, "/")
+		invs, err := a.store.FindInvitations(ctx, ws)
+		if err != nil {
+			return false, err
+		}
+		for _, i := range invs {
+			if i.ID == inv {
+				return i.AcceptedAt == nil && a.Now().Before(i.ExpiresAt), nil
 			}
 		}
 	}

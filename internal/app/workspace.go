@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/store"
@@ -55,91 +54,6 @@ func (a *App) ListMembers(ctx context.Context, workspaceID string) ([]*herald.Me
 		return nil, err
 	}
 	return a.store.FindMembers(ctx, workspaceID)
-}
-
-// InviteParams are the inputs of InviteMember.
-type InviteParams struct {
-	Email string
-	Name  string
-	Role  herald.Role
-}
-
-// Invitation is the result of InviteMember. Password is set only when the
-// invitation created the user: it is their first web password, shown once.
-type Invitation struct {
-	Member   *herald.Member
-	Password string
-}
-
-// InviteMember adds a person to a workspace with a role. Someone Herald does
-// not know yet gets an account with a generated password, returned once,
-// because a self-hosted Herald may have no way to send e-mail. Only owners
-// and admins invite; only an owner can make another owner.
-func (a *App) InviteMember(ctx context.Context, workspaceID string, p InviteParams) (*Invitation, error) {
-	p.Email = herald.NormalizeEmail(p.Email)
-	if err := herald.ValidateEmail("email", p.Email); err != nil {
-		return nil, err
-	}
-	if p.Role == "" {
-		p.Role = herald.RoleEditor
-	}
-	role, err := herald.ParseRole("role", string(p.Role))
-	if err != nil {
-		return nil, err
-	}
-	p.Role = role
-	if p.Name != "" {
-		if err := herald.ValidateName("name", p.Name, 200); err != nil {
-			return nil, err
-		}
-	}
-	var inv *Invitation
-	invite := func(tx store.Tx) error {
-		me, err := a.manager(ctx, tx, workspaceID, "invite members")
-		if err != nil {
-			return err
-		}
-		if p.Role == herald.RoleOwner && me.Role != herald.RoleOwner {
-			return herald.Errorf(herald.EFORBIDDEN, "Only an owner can make another owner.")
-		}
-		now := a.Now()
-		inv = &Invitation{}
-		u, err := tx.FindUserByEmail(ctx, p.Email)
-		switch {
-		case herald.ErrorCode(err) == herald.ENOTFOUND:
-			name := p.Name
-			if name == "" {
-				name = p.Email
-			}
-			inv.Password = newPassword()
-			u = &herald.User{ID: herald.NewID(), Name: name, Email: p.Email, PasswordHash: hashPassword(inv.Password), CreatedAt: now}
-			if err := tx.CreateUser(ctx, u); herald.ErrorCode(err) == herald.ECONFLICT {
-				return &userCreated{err}
-			} else if err != nil {
-				return err
-			}
-		case err != nil:
-			return err
-		}
-		m := &herald.Member{WorkspaceID: workspaceID, UserID: u.ID, Role: p.Role, CreatedAt: now, User: u}
-		if err := tx.CreateMember(ctx, m); herald.ErrorCode(err) == herald.ECONFLICT {
-			return herald.Errorf(herald.ECONFLICT, "%s is already a member of this workspace.", p.Email)
-		} else if err != nil {
-			return err
-		}
-		inv.Member = m
-		return nil
-	}
-	err = a.store.InTx(ctx, invite)
-	if errors.As(err, new(*userCreated)) {
-		// The same person was invited elsewhere at the same moment and now
-		// exists: invite them as a known user.
-		err = a.store.InTx(ctx, invite)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return inv, nil
 }
 
 // userCreated reports that a user was created concurrently.

@@ -14,6 +14,7 @@ import (
 	"github.com/heraldhq/herald/internal/api"
 	"github.com/heraldhq/herald/internal/app"
 	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/mailer"
 	"github.com/heraldhq/herald/internal/web"
 )
 
@@ -75,6 +76,13 @@ func (m *Main) Open(ctx context.Context) error {
 		m.Config.PublicURL = "http://" + m.Addr
 	}
 	m.App = app.New(db, nil, app.Config{PublicURL: m.Config.PublicURL}, m.env.now, m.Log)
+	if m.Config.SMTPURL != "" {
+		ml, err := mailer.New(mailer.Config{URL: m.Config.SMTPURL, From: m.Config.SMTPFrom, Now: m.env.now})
+		if err != nil {
+			return err
+		}
+		m.App.SetMailer(ml)
+	}
 	if err := m.openMedia(ctx); err != nil {
 		return err
 	}

@@ -33,6 +33,8 @@ type Config struct {
 	TelegramAPIURL       string
 	BlueskyPLCURL        string
 	BlueskyAppURL        string
+	SMTPURL              string // smtp://user:pass@host:port; empty: no e-mail
+	SMTPFrom             string
 }
 
 // Setting describes one setting: its flag, environment variable, default and
@@ -61,6 +63,8 @@ func Settings() []Setting {
 		{"telegram-api-url", "HERALD_TELEGRAM_API_URL", "https://api.telegram.org", "Telegram's Bot API base URL"},
 		{"bluesky-plc-url", "HERALD_BLUESKY_PLC_URL", "https://plc.directory", "the PLC directory that resolves Bluesky DIDs"},
 		{"bluesky-app-url", "HERALD_BLUESKY_APP_URL", "https://bsky.app", "where links to published Bluesky posts point"},
+		{"smtp-url", "HERALD_SMTP_URL", "", "SMTP server that e-mails invitation links: smtp://user:pass@host:port (STARTTLS when offered) or smtps:// (default: none; the inviter gets the link)"},
+		{"smtp-from", "HERALD_SMTP_FROM", "", "sender address of Herald's e-mails (required with smtp-url)"},
 	}, mediaSettings()...)
 }
 
@@ -111,6 +115,15 @@ func Bind(fs *flag.FlagSet, getenv func(string) string, names ...string) func() 
 		}
 		c.DiscordAPIURL, c.SlackWebhookURL, c.TelegramAPIURL = get("discord-api-url"), get("slack-webhook-url"), get("telegram-api-url")
 		c.BlueskyPLCURL, c.BlueskyAppURL = get("bluesky-plc-url"), get("bluesky-app-url")
+		c.SMTPURL, c.SMTPFrom = get("smtp-url"), get("smtp-from")
+		if c.SMTPURL != "" {
+			if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+				return nil, fmt.Errorf("smtp-url: is not smtp://user:pass@host:port or smtps://user:pass@host:port")
+			}
+			if c.SMTPFrom == "" {
+				return nil, fmt.Errorf("smtp-from: is required with smtp-url")
+			}
+		}
 		if c.AllowPrivateNetworks, err = strconv.ParseBool(get("allow-private-networks")); err != nil {
 			return nil, fmt.Errorf("allow-private-networks: %q is not true or false", get("allow-private-networks"))
 		}

@@ -28,6 +28,12 @@ func TestBind(t *testing.T) {
 		{"bad address", []string{"--addr", "nowhere"}, nil, true},
 		{"bad public URL", []string{"--public-url", "ftp://x"}, nil, true},
 		{"too short publish timeout", []string{"--publish-timeout", "1s"}, nil, true},
+		{"smtp", []string{"--smtp-url", "smtp://u:p@mail.example.org:587", "--smtp-from", "herald@example.org"}, func(c *Config) bool {
+			return c.SMTPURL == "smtp://u:p@mail.example.org:587" && c.SMTPFrom == "herald@example.org"
+		}, false},
+		{"no smtp by default", nil, func(c *Config) bool { return c.SMTPURL == "" }, false},
+		{"smtp without sender", []string{"--smtp-url", "smtp://mail.example.org"}, nil, true},
+		{"smtp URL of another scheme", []string{"--smtp-url", "http://mail.example.org", "--smtp-from", "h@example.org"}, nil, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

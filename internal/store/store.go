@@ -63,6 +63,24 @@ type Querier interface {
 	UpdateMemberRole(ctx context.Context, workspaceID, userID string, role herald.Role) error
 	DeleteMember(ctx context.Context, workspaceID, userID string) error
 
+	// SaveInvitation stores a pending invitation, replacing the pending one
+	// of the same workspace and e-mail if there is one (id, role, inviter,
+	// token and times are all replaced).
+	SaveInvitation(ctx context.Context, inv *herald.Invitation) error
+	// FindInvitationByTokenHash returns an invitation, pending or not.
+	FindInvitationByTokenHash(ctx context.Context, hash []byte) (*herald.Invitation, error)
+	// FindInvitations lists a workspace's pending invitations (expired ones
+	// included), oldest first.
+	FindInvitations(ctx context.Context, workspaceID string) ([]*herald.Invitation, error)
+	// TakeInvitation marks a pending, unexpired invitation accepted at now
+	// and returns it: a token is taken once. Any other is not found.
+	TakeInvitation(ctx context.Context, hash []byte, now time.Time) (*herald.Invitation, error)
+	// DeleteInvitation revokes a workspace's pending invitation.
+	DeleteInvitation(ctx context.Context, workspaceID, id string) error
+	// DeleteInvitationsBefore deletes invitations accepted, or pending and
+	// expired, before a time.
+	DeleteInvitationsBefore(ctx context.Context, before time.Time) (int, error)
+
 	CreateAPIKey(ctx context.Context, k *herald.APIKey) error
 	FindAPIKeyByHash(ctx context.Context, hash []byte) (*herald.APIKey, error)
 	FindAPIKeysByUser(ctx context.Context, userID string) ([]*herald.APIKey, error)

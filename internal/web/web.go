@@ -57,6 +57,8 @@ func NewHandler(a *app.App, log *slog.Logger) *Handler {
 	h.mux.Handle("GET /connect/{provider}", h.requireSession(h.connect))
 	h.mux.Handle("POST /connect/{provider}", h.requireSession(h.startConnect))
 	h.mux.Handle("GET /connect/{provider}/callback", h.requireSession(h.finishConnect))
+	h.mux.HandleFunc("GET /invitations/{token}", h.invitation)        // invitation.go
+	h.mux.HandleFunc("POST /invitations/{token}", h.acceptInvitation) // invitation.go
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusNotFound, "error.html", page{Title: "Not found", Message: "There is no page at " + r.URL.Path + "."})
 	})

@@ -2,10 +2,13 @@ package blackbox
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/heraldhq/herald/client"
@@ -82,46 +85,94 @@ func testInvite(t *testing.T, s *server) {
 	c := s.admin(t)
 	ws := s.newWorkspace(t)
 	email := "invitee-" + s.name + "@example.com"
+	known := s.initUser(t, "known-"+s.name+"@example.com")
 
-	a := s.raw(t, "POST", "/workspaces/"+ws+"/members", s.adminKey, `{"email":"`+strings.ToUpper(email)+`","name":"Ivy"}`)
-	wantStatus(t, "invite", a, http.StatusCreated)
-	var m client.Member
-	json.Unmarshal(a.body, &m)
-	if m.UserID == "" || m.Email != email || m.Name != "Ivy" || m.Role != client.RoleEditor || len(m.Password) < 12 {
-		t.Errorf("invitation = %s, want editor %s with a first password", a.body, email)
-	}
-
-	members := check(c.Members(ctx, ws))(t)
-	got := map[string]string{}
-	for _, m := range members {
-		got[m.Email] = m.Role
-		if m.Password != "" {
-			t.Errorf("Members shows a password for %s", m.Email)
+	// The answer has the same fields for an e-mail Herald does not know and
+	// for one it knows, and neither a password nor the user.
+	fields := func(a answer) map[string]any {
+		t.Helper()
+		var m map[string]any
+		if err := json.Unmarshal(a.body, &m); err != nil {
+			t.Fatalf("invitation = %s: %v", a.body, err)
 		}
+		return m
 	}
-	if diff := cmp.Diff(map[string]string{"admin@herald.local": "owner", email: "editor"}, got); diff != "" {
-		t.Errorf("Members (-want +got):\n%s", diff)
+	a := s.raw(t, "POST", "/workspaces/"+ws+"/members", s.adminKey, `{"email":"`+strings.ToUpper(email)+`"}`)
+	wantStatus(t, "invite an unknown e-mail", a, http.StatusCreated)
+	unknownFields := fields(a)
+	ka := s.raw(t, "POST", "/workspaces/"+ws+"/members", s.adminKey, `{"email":"known-`+s.name+`@example.com","role":"admin"}`)
+	wantStatus(t, "invite a known e-mail", ka, http.StatusCreated)
+	knownFields := fields(ka)
+	keys := func(m map[string]any) []string { return slices.Sorted(maps.Keys(m)) }
+	want := []string{"acceptUrl", "createdAt", "email", "expiresAt", "id", "role"}
+	if diff := cmp.Diff(want, keys(unknownFields)); diff != "" {
+		t.Errorf("fields of an unknown e-mail's invitation (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(want, keys(knownFields)); diff != "" {
+		t.Errorf("fields of a known e-mail's invitation (-want +got):\n%s", diff)
+	}
+	if strings.Contains(string(ka.body), known.UserID) {
+		t.Errorf("invitation of a known e-mail shows its user id: %s", ka.body)
+	}
+	var inv client.Invitation
+	json.Unmarshal(a.body, &inv)
+	if inv.Email != email || inv.Role != client.RoleEditor || !strings.HasPrefix(inv.AcceptURL, "http") || !strings.Contains(inv.AcceptURL, "/invitations/") ||
+		inv.ExpiresAt.Sub(inv.CreatedAt) != 7*24*time.Hour {
+		t.Errorf("invitation = %s, want an editor's for %s with a link for 7 days", a.body, email)
+	}
+
+	// Nobody is added until they accept.
+	members := func() map[string]string {
+		got := map[string]string{}
+		for _, m := range check(c.Members(ctx, ws))(t) {
+			got[m.Email] = m.Role
+		}
+		return got
+	}
+	if diff := cmp.Diff(map[string]string{"admin@herald.local": "owner"}, members()); diff != "" {
+		t.Errorf("Members before accepting (-want +got):\n%s", diff)
+	}
+	if invs := check(c.Invitations(ctx, ws))(t); len(invs) != 2 || invs[0].AcceptURL != "" {
+		t.Errorf("Invitations = %+v, want two, without links", invs)
+	}
+
+	// The unknown invitee chooses a name and password on the page.
+	v := newWebVisitor(t, inv.AcceptURL)
+	if status, body := v.get(inv.AcceptURL); status != 200 || !strings.Contains(body, `id="create"`) {
+		t.Fatalf("invitation page = %d %s", status, body)
+	}
+	if status, body, path := v.post(inv.AcceptURL, url.Values{"name": {"Ivy"}, "password": {"ivy's own password"}}); status != 200 || path != "/" {
+		t.Fatalf("create account = %d at %s: %s", status, path, body)
+	}
+	if status, body := newWebVisitor(t, inv.AcceptURL).get(inv.AcceptURL); status != 404 || !strings.Contains(body, "already been used") {
+		t.Errorf("used link = %d %s", status, body)
+	}
+	// The known one signs in and accepts.
+	acceptAsAccount(t, knownFields["acceptUrl"].(string), "known-"+s.name+"@example.com", *known.Password)
+	if diff := cmp.Diff(map[string]string{"admin@herald.local": "owner", email: "editor", "known-" + s.name + "@example.com": "admin"}, members()); diff != "" {
+		t.Errorf("Members after accepting (-want +got):\n%s", diff)
 	}
 	wsl := check(c.Workspaces(ctx))(t)
-	if i := slices.IndexFunc(wsl, func(w client.Workspace) bool { return w.ID == ws }); i < 0 || wsl[i].UserCount != 2 {
-		t.Errorf("Workspaces = %+v, want %s with userCount 2", wsl, ws)
+	if i := slices.IndexFunc(wsl, func(w client.Workspace) bool { return w.ID == ws }); i < 0 || wsl[i].UserCount != 3 {
+		t.Errorf("Workspaces = %+v, want %s with userCount 3", wsl, ws)
 	}
-
-	_, err := c.Invite(ctx, ws, client.Invitation{Email: email, Role: client.RoleViewer})
+	_, err := c.Invite(ctx, ws, client.InvitationInput{Email: email, Role: client.RoleViewer})
 	wantAPIError(t, err, http.StatusConflict, email)
 
-	// A user Herald knows is added without a password.
-	known := s.initUser(t, "known-"+s.name+"@example.com")
-	km := check(c.Invite(ctx, ws, client.Invitation{Email: "known-" + s.name + "@example.com", Role: client.RoleAdmin}))(t)
-	if km.UserID != known.UserID || km.Password != "" || km.Role != client.RoleAdmin {
-		t.Errorf("invitation of a known user = %+v, want admin %s without password", km, known.UserID)
+	// A revoked invitation's link says it is not valid.
+	revoked := check(c.Invite(ctx, ws, client.InvitationInput{Email: "revoked-" + s.name + "@example.com"}))(t)
+	noErr(t, c.RevokeInvitation(ctx, ws, revoked.ID))
+	if status, body := newWebVisitor(t, revoked.AcceptURL).get(revoked.AcceptURL); status != 404 || !strings.Contains(body, "not valid") {
+		t.Errorf("revoked link = %d %s", status, body)
 	}
+	wantAPIError(t, c.RevokeInvitation(ctx, ws, revoked.ID), http.StatusNotFound)
 
 	for _, tt := range []struct{ name, body, field string }{
 		{"unknown role", `{"email":"r@example.com","role":"boss"}`, "role"},
 		{"role of the wrong type", `{"email":"r@example.com","role":1}`, "role"},
 		{"missing email", `{"role":"viewer"}`, "email"},
 		{"bad email", `{"email":"not-an-email"}`, "email"},
+		{"a name is the invitee's to choose", `{"email":"r@example.com","name":"R"}`, "name"},
 		{"bad JSON", `{"email":"a@b.c",}`, "body"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -133,7 +184,9 @@ func testInvite(t *testing.T, s *server) {
 	other := s.initUser(t, "invite-other-"+s.name+"@example.com")
 	_, err = c.Members(ctx, other.WorkspaceID)
 	wantAPIError(t, err, http.StatusNotFound)
-	_, err = c.Invite(ctx, other.WorkspaceID, client.Invitation{Email: "x-" + s.name + "@example.com"})
+	_, err = c.Invite(ctx, other.WorkspaceID, client.InvitationInput{Email: "x-" + s.name + "@example.com"})
+	wantAPIError(t, err, http.StatusNotFound)
+	_, err = c.Invitations(ctx, other.WorkspaceID)
 	wantAPIError(t, err, http.StatusNotFound)
 	_, err = c.Members(ctx, "nonexistent")
 	wantAPIError(t, err, http.StatusNotFound)
@@ -243,17 +296,8 @@ func testViewer(t *testing.T, s *server) {
 	post := check(c.CreatePost(ctx, ws, client.PostInput{Caption: "by the owner"}))(t)
 	kit := check(c.CreateBrandKit(ctx, ws, client.BrandKitInput{Name: "Kit"}))(t)
 
-	// Invite a viewer with the owner's key; the answer carries their
-	// password; herald init with their e-mail gives them an API key.
-	email := "viewer-" + s.name + "@example.com"
-	inv := check(c.Invite(ctx, ws, client.Invitation{Email: email, Role: client.RoleViewer}))(t)
-	if inv.Role != client.RoleViewer || inv.Password == "" {
-		t.Fatalf("invitation = %+v, want a viewer with a password", inv)
-	}
-	acct := s.initUser(t, email)
-	if acct.UserID != inv.UserID || acct.Password != nil {
-		t.Fatalf("herald init for the viewer = %+v, want a key for %s", acct, inv.UserID)
-	}
+	// A viewer joins through an invitation.
+	acct := s.join(t, ws, "viewer-"+s.name+"@example.com", client.RoleViewer)
 	v := s.client(t, acct.APIKey)
 
 	// A viewer reads.
@@ -297,7 +341,7 @@ func testViewer(t *testing.T, s *server) {
 		}},
 		{"connection url", func() error { _, err := v.ConnectionURL(ctx, ws, "linkedin"); return err }},
 		{"invite", func() error {
-			_, err := v.Invite(ctx, ws, client.Invitation{Email: "z-" + s.name + "@example.com"})
+			_, err := v.Invite(ctx, ws, client.InvitationInput{Email: "z-" + s.name + "@example.com"})
 			return err
 		}},
 	}
@@ -312,9 +356,8 @@ func testViewer(t *testing.T, s *server) {
 
 	// An editor writes content but does not invite.
 	edEmail := "editor-" + s.name + "@example.com"
-	check(c.Invite(ctx, ws, client.Invitation{Email: edEmail, Role: client.RoleEditor}))(t)
-	ed := s.client(t, s.initUser(t, edEmail).APIKey)
+	ed := s.client(t, s.join(t, ws, edEmail, client.RoleEditor).APIKey)
 	check(ed.CreatePost(ctx, ws, client.PostInput{Caption: "by the editor"}))(t)
-	_, err := ed.Invite(ctx, ws, client.Invitation{Email: "y-" + s.name + "@example.com"})
+	_, err := ed.Invite(ctx, ws, client.InvitationInput{Email: "y-" + s.name + "@example.com"})
 	wantAPIError(t, err, http.StatusForbidden)
 }

@@ -243,4 +243,8 @@ var exercised = map[string][]string{
 	"/campaigns":                        {"POST"},
 	"/openapi.json":                     {"GET"},
 	"/docs":                             {"GET"},
+
+	// invitation_test.go, account_test.go
+	"/workspaces/{workspaceId}/invitations":                {"GET"},
+	"/workspaces/{workspaceId}/invitations/{invitationId}": {"DELETE"},
 }

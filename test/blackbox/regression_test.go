@@ -84,7 +84,7 @@ func TestFindingNULCharacter(t *testing.T) {
 			{"PATCH", "/brand-kits/" + kit.ID + "?workspaceId=" + ws, `{"description":"a\u0000b"}`, "description"},
 			{"POST", "/studio-templates?workspaceId=" + ws, `{"name":"x","description":"a\u0000b"}`, "description"},
 			{"POST", "/api-keys", `{"name":"a\u0000b"}`, "name"},
-			{"POST", "/workspaces/" + ws + "/members", `{"email":"nul-` + b.name + `@example.com","name":"a\u0000b"}`, "name"},
+			{"POST", "/workspaces/" + ws + "/members", `{"email":"nul-` + b.name + `\u0000@example.com"}`, "email"},
 		} {
 			wantStatus(t, r.method+" "+r.path+" "+r.body, s.raw(t, r.method, r.path, s.adminKey, r.body), http.StatusBadRequest, r.field)
 		}

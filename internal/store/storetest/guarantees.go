@@ -324,7 +324,8 @@ func testOAuthStateOnce(t *testing.T, s store.Store) {
 	live := *st
 	live.StateHash, live.ExpiresAt = []byte("live"), now.Add(time.Minute)
 	must(t, s.CreateOAuthState(ctx, &live))
-	must(t, s.DeleteExpiredOAuthStates(ctx, now))
+	_, err = s.DeleteExpiredOAuthStates(ctx, now)
+	must(t, err)
 	_, err = s.TakeOAuthState(ctx, []byte("expired"))
 	wantCode(t, err, herald.ENOTFOUND)
 	_, err = s.TakeOAuthState(ctx, []byte("live"))

@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		"ClaimOnce": testClaimOnce, "ClaimAfterVersionBump": testClaimAfterVersionBump, "ClaimWaitsForLockPost": testClaimWaitsForLockPost,
 		"LockSocialProfile": testLockSocialProfile, "LeaseRenewal": testLeaseRenewal, "QuotaCount": testQuotaCount,
 		"OverdueTargets": testOverdueTargets, "OAuthStateOnce": testOAuthStateOnce, "WorkerHeartbeats": testWorkerHeartbeats,
+		"Invitations": testInvitations, "ConcurrentInvitations": testConcurrentInvitations, // invitations.go
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {
