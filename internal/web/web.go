@@ -12,8 +12,11 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/app"
@@ -154,12 +157,45 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	h.render(w, r, status, "error.html", page{Title: http.StatusText(status), Message: msg, User: herald.UserFromContext(r.Context())})
 }
 
-// safeNext keeps redirects after sign-in on this site.
+// safeNext keeps redirects after sign-in on this site: it accepts only a
+// path on this origin ("/connect/x?y=z"), and answers "/" for anything
+// else. Browsers forgive much (they drop tabs and newlines anywhere, read a
+// backslash as a slash, and "//host" or "/\thost" as another site), so the
+// target must parse as a bare path and hold no control character, space
+// or backslash, neither as written nor once percent-decoded.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if next == "" || len(next) > 2048 || !strings.HasPrefix(next, "/") || !plainURLText(next) {
 		return "/"
 	}
-	return next
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Opaque != "" || u.Host != "" || u.User != nil {
+		return "/"
+	}
+	// The decoded path must be just as plain, and already clean ("//",
+	// "/./" and "/../" have no business in a link to Herald): some servers
+	// and proxies decode or normalize once more before redirecting again.
+	clean := path.Clean(u.Path)
+	if strings.HasSuffix(u.Path, "/") && clean != "/" {
+		clean += "/"
+	}
+	if !strings.HasPrefix(u.Path, "/") || clean != u.Path || !plainURLText(u.Path) {
+		return "/"
+	}
+	return u.RequestURI()
+}
+
+// plainURLText reports whether s holds no backslash, no space and no control
+// or otherwise invisible character, and does not start with "//".
+func plainURLText(s string) bool {
+	if strings.HasPrefix(s, "//") || !utf8.ValidString(s) {
+		return false
+	}
+	for _, c := range s {
+		if c == '\\' || unicode.IsSpace(c) || !unicode.IsPrint(c) {
+			return false
+		}
+	}
+	return true
 }
 
 func (h *Handler) signInPage(w http.ResponseWriter, r *http.Request) {
