@@ -7,6 +7,7 @@ type contextKey int
 const (
 	userContextKey contextKey = iota + 1
 	requestIDContextKey
+	clientAddrContextKey
 )
 
 // NewContextWithUser returns a context carrying the authenticated user.
@@ -29,4 +30,16 @@ func NewContextWithRequestID(ctx context.Context, id string) context.Context {
 func RequestIDFromContext(ctx context.Context) string {
 	id, _ := ctx.Value(requestIDContextKey).(string)
 	return id
+}
+
+// NewContextWithClientAddr returns a context carrying the client's network
+// address, as the HTTP front door determined it.
+func NewContextWithClientAddr(ctx context.Context, addr string) context.Context {
+	return context.WithValue(ctx, clientAddrContextKey, addr)
+}
+
+// ClientAddrFromContext returns the client's network address, or "".
+func ClientAddrFromContext(ctx context.Context) string {
+	a, _ := ctx.Value(clientAddrContextKey).(string)
+	return a
 }

@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
-	"net"
 	"net/http"
 	"runtime/debug"
 	"strconv"
 	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/clientaddr"
 )
 
 // route is one endpoint: how to serve it and how to document it.
@@ -79,7 +79,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rt route) error 
 		return rt.h(w, r)
 	}
 	user, key, authErr := h.app.AuthenticateAPIKey(r.Context(), r.Header.Get("X-API-Key"))
-	limitKey := "ip:" + clientIP(r)
+	limitKey := "ip:" + clientaddr.FromRequest(r)
 	if authErr == nil {
 		limitKey = "key:" + key.ID
 	}
@@ -196,12 +196,4 @@ func (c *captureWriter) Write(b []byte) (int, error) {
 	}
 	c.buf.Write(b)
 	return c.ResponseWriter.Write(b)
-}
-
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
