@@ -54,6 +54,9 @@ func (h *Handler) wrap(rt route) http.Handler {
 		}
 		w.Header().Set("X-Request-Id", reqID)
 		ctx := herald.NewContextWithRequestID(r.Context(), reqID)
+		if herald.ClientAddrFromContext(ctx) == "" { // not behind clientaddr.Handler (tests)
+			ctx = herald.NewContextWithClientAddr(ctx, clientaddr.FromRequest(r))
+		}
 		r = r.WithContext(ctx)
 		rec := &statusRecorder{ResponseWriter: w}
 		defer func() {

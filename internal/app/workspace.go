@@ -93,6 +93,13 @@ func (a *App) InviteMember(ctx context.Context, workspaceID string, p InvitePara
 			return nil, err
 		}
 	}
+	// The password of a user the invitation may create is hashed before the
+	// transaction: hashing is slow and waits its turn (password.go).
+	password := newPassword()
+	hash, err := a.hasher.hash(ctx, password)
+	if err != nil {
+		return nil, err
+	}
 	var inv *Invitation
 	invite := func(tx store.Tx) error {
 		me, err := a.manager(ctx, tx, workspaceID, "invite members")
@@ -111,8 +118,8 @@ func (a *App) InviteMember(ctx context.Context, workspaceID string, p InvitePara
 			if name == "" {
 				name = p.Email
 			}
-			inv.Password = newPassword()
-			u = &herald.User{ID: herald.NewID(), Name: name, Email: p.Email, PasswordHash: hashPassword(inv.Password), CreatedAt: now}
+			inv.Password = password
+			u = &herald.User{ID: herald.NewID(), Name: name, Email: p.Email, PasswordHash: hash, CreatedAt: now}
 			if err := tx.CreateUser(ctx, u); herald.ErrorCode(err) == herald.ECONFLICT {
 				return &userCreated{err}
 			} else if err != nil {
