@@ -8,6 +8,7 @@ const (
 	userContextKey contextKey = iota + 1
 	requestIDContextKey
 	targetContextKey
+	clientAddrContextKey
 )
 
 // NewContextWithUser returns a context carrying the authenticated user.
@@ -45,4 +46,16 @@ func NewContextWithTarget(ctx context.Context, postID, targetID string) context.
 func TargetFromContext(ctx context.Context) (postID, targetID string) {
 	t, _ := ctx.Value(targetContextKey).(targetIDs)
 	return t.postID, t.targetID
+}
+
+// NewContextWithClientAddr returns a context carrying the client's network
+// address, as the HTTP front door determined it.
+func NewContextWithClientAddr(ctx context.Context, addr string) context.Context {
+	return context.WithValue(ctx, clientAddrContextKey, addr)
+}
+
+// ClientAddrFromContext returns the client's network address, or "".
+func ClientAddrFromContext(ctx context.Context) string {
+	a, _ := ctx.Value(clientAddrContextKey).(string)
+	return a
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/heraldhq/herald"
@@ -22,6 +23,28 @@ func (h *Handler) getMe(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, meResponse{ID: u.ID, Name: u.Name, Email: u.Email})
+	return nil
+}
+
+// passwordRequest is the body of POST /me/password.
+type passwordRequest struct {
+	CurrentPassword string `json:"currentPassword" doc:"The password the user signs in with now."`
+	NewPassword     string `json:"newPassword" doc:"At least 12 characters."`
+}
+
+func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) error {
+	var req passwordRequest
+	if err := decodeRequest(w, r, &req); err != nil {
+		return err
+	}
+	err := h.app.ChangePassword(r.Context(), app.ChangePasswordParams{Current: req.CurrentPassword, New: req.NewPassword, Confirm: req.NewPassword})
+	if d := app.RetryAfter(err); d > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(d/time.Second)))
+	}
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, emptyResponse{})
 	return nil
 }
 

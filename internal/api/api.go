@@ -56,6 +56,10 @@ func NewHandler(a *app.App, cfg Config, log *slog.Logger, now func() time.Time) 
 	wsOpt := []param{workspaceOptParam}
 	h.routes = []route{
 		{method: "GET", path: "/me", tag: "Account", summary: "The API key's user", resp: meResponse{}, h: h.getMe},
+		{method: "POST", path: "/me/password", tag: "Account", summary: "Change the user's web password (Herald extension)",
+			desc: "Needs the current password; the new one has at least 12 characters. Every web session of the user ends; API keys keep working. " +
+				"Wrong current passwords are throttled like sign-ins: 429 with Retry-After.",
+			body: passwordRequest{}, resp: emptyResponse{}, h: h.changePassword},
 		{method: "GET", path: "/workspaces", tag: "Account", summary: "The user's workspaces", resp: []workspaceResponse{}, h: h.listWorkspaces},
 		{method: "POST", path: "/workspaces", tag: "Account", summary: "Create a workspace (Herald extension)", body: workspaceRequest{}, resp: workspaceResponse{}, status: 201, h: h.createWorkspace},
 		{method: "GET", path: "/workspaces/{workspaceId}/members", tag: "Account", summary: "A workspace's members (Herald extension)", resp: []memberResponse{}, h: h.listMembers},

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
-	"net"
 	"net/http"
 	"runtime/debug"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/app"
+	"github.com/heraldhq/herald/internal/clientaddr"
 )
 
 // route is one endpoint: how to serve it and how to document it.
@@ -55,6 +55,9 @@ func (h *Handler) wrap(rt route) http.Handler {
 		}
 		w.Header().Set("X-Request-Id", reqID)
 		ctx := herald.NewContextWithRequestID(r.Context(), reqID)
+		if herald.ClientAddrFromContext(ctx) == "" { // not behind clientaddr.Handler (tests)
+			ctx = herald.NewContextWithClientAddr(ctx, clientaddr.FromRequest(r))
+		}
 		r = r.WithContext(ctx)
 		rec := &statusRecorder{ResponseWriter: w}
 		defer func() {
@@ -80,7 +83,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rt route) error 
 		return rt.h(w, r)
 	}
 	user, key, authErr := h.app.AuthenticateAPIKey(r.Context(), r.Header.Get("X-API-Key"))
-	limitKey := "ip:" + clientIP(r)
+	limitKey := "ip:" + clientaddr.FromRequest(r)
 	if authErr == nil {
 		limitKey = "key:" + key.ID
 	}
@@ -210,12 +213,4 @@ func (c *captureWriter) Write(b []byte) (int, error) {
 	}
 	c.buf.Write(b)
 	return c.ResponseWriter.Write(b)
-}
-
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

@@ -22,6 +22,7 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 	prof := f.profile("mastodon", "@ada@example.social")
 
 	f.ok("GET", base+"/me", nil, 200)
+	f.ok("POST", base+"/me/password", map[string]any{"currentPassword": "wrong password", "newPassword": "a new long password"}, 400)
 	f.ok("GET", base+"/workspaces", nil, 200)
 	w2 := decode[map[string]any](t, f.ok("POST", base+"/workspaces", map[string]any{"name": "Second"}, 201))
 	f.ok("GET", base+"/workspaces/"+f.ws+"/members", nil, 200)

@@ -26,6 +26,9 @@ type Config struct {
 	IdempotencyTTL time.Duration
 	// MaxScheduleAhead bounds how far in the future a post may be scheduled.
 	MaxScheduleAhead time.Duration
+	// PasswordHashes is how many passwords may be hashed or checked at
+	// once, each holding 19 MiB; 0 means DefaultPasswordHashes.
+	PasswordHashes int
 }
 
 // Scheduler puts a post's publication on the durable job queue. Its methods
@@ -57,10 +60,14 @@ type App struct {
 	sealer    *secret.Sealer
 	mailer    Mailer // invitation.go; nil: no e-mail
 
+	// hasher bounds concurrent password hashing, and throttle refuses the
+	// password attempts of addresses and accounts that keep failing
+	// (password.go).
+	hasher   *hasher
+	throttle *throttle
 	// dummyHash is checked when a sign-in names an unknown user, so that the
-	// answer takes as long as for a known one. Made on first use: hashing
-	// costs memory that an idle server should not hold.
-	dummyHash func() string
+	// answer takes as long as for a known one.
+	dummyHash string
 }
 
 // New returns the application layer. sched may be nil, in which case
@@ -75,8 +82,11 @@ func New(s store.Store, sched Scheduler, cfg Config, now func() time.Time, log *
 	if cfg.MaxScheduleAhead == 0 {
 		cfg.MaxScheduleAhead = 5 * 365 * 24 * time.Hour
 	}
+	if cfg.PasswordHashes <= 0 {
+		cfg.PasswordHashes = DefaultPasswordHashes()
+	}
 	return &App{store: s, sched: sched, cfg: cfg, now: now, log: log, touched: map[string]time.Time{},
-		dummyHash: sync.OnceValue(func() string { return hashPassword(randomString(20)) })}
+		hasher: newHasher(cfg.PasswordHashes), throttle: newThrottle(throttleEntries), dummyHash: dummyHash()}
 }
 
 // Now returns the current time in UTC, truncated to the stores' millisecond

@@ -169,17 +169,27 @@ func (a *App) RevokeAPIKey(ctx context.Context, id string) error {
 }
 
 // SignIn checks an e-mail and password and opens a web session. It returns
-// the session and its token, to be set as a cookie.
+// the session and its token, to be set as a cookie. Attempts are throttled
+// by client address (herald.ClientAddrFromContext) and by account, known or
+// not: a refused one is ERATELIMITED, with RetryAfter.
 func (a *App) SignIn(ctx context.Context, email, password string) (*herald.Session, string, error) {
 	bad := herald.Errorf(herald.EUNAUTHORIZED, "Wrong e-mail or password.")
-	u, err := a.store.FindUserByEmail(ctx, herald.NormalizeEmail(email))
-	switch {
-	case herald.ErrorCode(err) == herald.ENOTFOUND:
-		checkPassword(a.dummyHash(), password) // take as long as for a real user
+	if len(email) > 320 || len(password) > maxPasswordLen {
 		return nil, "", bad
-	case err != nil:
+	}
+	u, err := a.store.FindUserByEmail(ctx, herald.NormalizeEmail(email))
+	hash := a.dummyHash // an unknown user takes as long as a known one
+	switch {
+	case err == nil:
+		hash = u.PasswordHash
+	case herald.ErrorCode(err) != herald.ENOTFOUND:
 		return nil, "", err
-	case !checkPassword(u.PasswordHash, password):
+	}
+	ok, verr := a.verifyPassword(ctx, "sign-in", email, hash, password)
+	if verr != nil {
+		return nil, "", verr
+	}
+	if !ok || err != nil {
 		return nil, "", bad
 	}
 	token := randomString(43)
@@ -254,6 +264,13 @@ func (a *App) Init(ctx context.Context, p InitParams) (*InitResult, error) {
 	if err := herald.ValidateName("workspace", p.Workspace, 200); err != nil {
 		return nil, err
 	}
+	// A new user's password is hashed before the transaction: hashing is
+	// slow and waits its turn (password.go).
+	password := newPassword()
+	hash, err := a.hasher.hash(ctx, password)
+	if err != nil {
+		return nil, err
+	}
 	var res *InitResult
 	initTx := func(tx store.Tx) error {
 		res = &InitResult{Email: p.Email}
@@ -261,9 +278,9 @@ func (a *App) Init(ctx context.Context, p InitParams) (*InitResult, error) {
 		now := a.Now()
 		switch {
 		case herald.ErrorCode(err) == herald.ENOTFOUND:
-			res.Password = newPassword()
+			res.Password = password
 			res.Created = true
-			u = &herald.User{ID: herald.NewID(), Name: p.Name, Email: p.Email, PasswordHash: hashPassword(res.Password), CreatedAt: now}
+			u = &herald.User{ID: herald.NewID(), Name: p.Name, Email: p.Email, PasswordHash: hash, CreatedAt: now}
 			if err := tx.CreateUser(ctx, u); herald.ErrorCode(err) == herald.ECONFLICT {
 				return &userCreated{err}
 			} else if err != nil {
@@ -293,7 +310,7 @@ func (a *App) Init(ctx context.Context, p InitParams) (*InitResult, error) {
 		res.APIKey = secret
 		return err
 	}
-	err := a.store.InTx(ctx, initTx)
+	err = a.store.InTx(ctx, initTx)
 	if errors.As(err, new(*userCreated)) {
 		// Another init (or an invitation) created the same e-mail at the
 		// same moment: it exists now, so this one adds an API key.
@@ -311,14 +328,115 @@ func (a *App) IsEmpty(ctx context.Context) (bool, error) {
 	return n == 0, err
 }
 
-// SetPassword sets a user's web password (for the CLI's password reset).
-func (a *App) SetPassword(ctx context.Context, email, password string) error {
-	if len(password) < 12 {
-		return herald.Errorf(herald.EINVALID, "password: must be at least 12 characters")
+// minPasswordLen and maxPasswordLen bound a password a person chooses.
+const (
+	minPasswordLen = 12
+	maxPasswordLen = 1000
+)
+
+func validatePassword(field, password string) error {
+	if len(password) < minPasswordLen {
+		return herald.Errorf(herald.EINVALID, "%s: must be at least %d characters", field, minPasswordLen)
 	}
-	u, err := a.store.FindUserByEmail(ctx, herald.NormalizeEmail(email))
+	if len(password) > maxPasswordLen {
+		return herald.Errorf(herald.EINVALID, "%s: must be at most %d characters", field, maxPasswordLen)
+	}
+	return nil
+}
+
+// SetPassword sets a user's web password and ends all their sessions (for
+// the operator, through the CLI).
+func (a *App) SetPassword(ctx context.Context, email, password string) error {
+	if err := validatePassword("password", password); err != nil {
+		return err
+	}
+	hash, err := a.hasher.hash(ctx, password)
 	if err != nil {
 		return err
 	}
-	return a.store.UpdateUserPassword(ctx, u.ID, hashPassword(password))
+	return a.store.InTx(ctx, func(tx store.Tx) error {
+		u, err := tx.FindUserByEmail(ctx, herald.NormalizeEmail(email))
+		if herald.ErrorCode(err) == herald.ENOTFOUND {
+			return herald.Errorf(herald.ENOTFOUND, "No user has the e-mail %q.", herald.NormalizeEmail(email))
+		} else if err != nil {
+			return err
+		}
+		return a.replacePassword(ctx, tx, u.ID, hash, "")
+	})
+}
+
+// ResetPassword gives a user a new generated web password, returned once,
+// and ends all their sessions (herald reset-password).
+func (a *App) ResetPassword(ctx context.Context, email string) (string, error) {
+	password := newPassword()
+	if err := a.SetPassword(ctx, email, password); err != nil {
+		return "", err
+	}
+	return password, nil
+}
+
+// ChangePasswordParams are the inputs of ChangePassword.
+type ChangePasswordParams struct {
+	Current string
+	New     string
+	// Confirm, when the form asks for it, must repeat New.
+	Confirm string
+	// KeepSessionID is the session making the change, which stays signed
+	// in; the user's other sessions end. "" ends them all.
+	KeepSessionID string
+}
+
+// ChangePassword changes the current user's web password. The current
+// password is checked like a sign-in (bounded and throttled), and the
+// user's other sessions end.
+func (a *App) ChangePassword(ctx context.Context, p ChangePasswordParams) error {
+	u, err := currentUser(ctx)
+	if err != nil {
+		return err
+	}
+	if p.Current == "" {
+		return herald.Errorf(herald.EINVALID, "currentPassword: is required")
+	}
+	if err := validatePassword("newPassword", p.New); err != nil {
+		return err
+	}
+	if p.Confirm != p.New {
+		return herald.Errorf(herald.EINVALID, "confirmPassword: does not match the new password")
+	}
+	if len(p.Current) > maxPasswordLen {
+		return herald.Errorf(herald.EINVALID, "currentPassword: is wrong")
+	}
+	// Read the hash afresh: the user in the context may be cached.
+	stored, err := a.store.FindUserByID(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	ok, err := a.verifyPassword(ctx, "password", stored.Email, stored.PasswordHash, p.Current)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return herald.Errorf(herald.EINVALID, "currentPassword: is wrong")
+	}
+	hash, err := a.hasher.hash(ctx, p.New)
+	if err != nil {
+		return err
+	}
+	return a.store.InTx(ctx, func(tx store.Tx) error {
+		return a.replacePassword(ctx, tx, u.ID, hash, p.KeepSessionID)
+	})
+}
+
+// replacePassword stores a new password hash and ends the user's sessions
+// but keepSessionID.
+func (a *App) replacePassword(ctx context.Context, tx store.Tx, userID, hash, keepSessionID string) error {
+	if err := tx.UpdateUserPassword(ctx, userID, hash); err != nil {
+		return err
+	}
+	n, err := tx.DeleteSessionsByUser(ctx, userID, keepSessionID)
+	if err != nil {
+		return err
+	}
+	a.log.InfoContext(ctx, "password changed", "user_id", userID, "sessions_ended", n)
+	return nil
 }

@@ -287,7 +287,10 @@ func (a *App) AcceptInvitationWithNewAccount(ctx context.Context, token string, 
 		return nil, "", exists
 	}
 	// Hashing is slow and memory-hungry: never inside the write transaction.
-	hash := hashPassword(p.Password)
+	hash, err := a.hasher.hash(ctx, p.Password)
+	if err != nil {
+		return nil, "", err
+	}
 	sessionToken := randomString(43)
 	var s *herald.Session
 	err = a.store.InTx(ctx, func(tx store.Tx) error {

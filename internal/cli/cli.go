@@ -49,6 +49,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		err = runMigrate(ctx, e, args[1:])
 	case "rotate-key":
 		err = runRotateKey(ctx, e, args[1:])
+	case "reset-password":
+		err = runResetPassword(ctx, e, args[1:])
 	case "version", "--version":
 		fmt.Fprintln(stdout, "herald", Version())
 	case "help", "-h", "--help", "-help":
@@ -82,6 +84,7 @@ Usage:
   herald init      create a user, a workspace and an API key (or a new key for a known e-mail)
   herald migrate   apply database migrations
   herald rotate-key  encrypt stored credentials under a new key
+  herald reset-password --email E  give a user a new web password (printed once) and end their sessions
   herald version   print the version
 
 Every setting has a flag and an environment variable (the flag wins):

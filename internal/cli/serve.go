@@ -117,7 +117,7 @@ func (m *Main) Open(ctx context.Context) error {
 	mux.Handle(app.MediaPath, handler) // public media URLs, no API key
 	mux.Handle("/", web.NewHandler(m.App, m.Log))
 	m.server = &http.Server{
-		Handler:           mux,
+		Handler:           m.Config.TrustedProxies.Handler(mux), // the client's address, for limits and throttling
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,
 		WriteTimeout:      2 * time.Minute,

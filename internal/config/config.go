@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/heraldhq/herald/internal/clientaddr"
 )
 
 // Config is every setting of Herald.
@@ -35,6 +37,9 @@ type Config struct {
 	BlueskyAppURL        string
 	SMTPURL              string // smtp://user:pass@host:port; empty: no e-mail
 	SMTPFrom             string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (for rate limits and sign-in throttling).
+	TrustedProxies clientaddr.Proxies
 }
 
 // Setting describes one setting: its flag, environment variable, default and
@@ -52,6 +57,7 @@ func Settings() []Setting {
 		{"database-url", "HERALD_DATABASE_URL", "", "SQLite file path, or postgres://user@host/db for several nodes (default: <data-dir>/herald.db)"},
 		{"public-url", "HERALD_PUBLIC_URL", "", "URL where users and networks reach this Herald (default: http://<addr>)"},
 		{"rate-limit", "HERALD_RATE_LIMIT", "60", "API requests per minute per API key"},
+		{"trusted-proxies", "HERALD_TRUSTED_PROXIES", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For names the client (default: none, the socket's address counts)"},
 		{"log-level", "HERALD_LOG_LEVEL", "info", "debug, info, warn or error"},
 		{"log-format", "HERALD_LOG_FORMAT", "text", "text or json"},
 		{"allow-private-networks", "HERALD_ALLOW_PRIVATE_NETWORKS", "false", "allow requests to loopback and private addresses (development and tests only)"},
@@ -126,6 +132,9 @@ func Bind(fs *flag.FlagSet, getenv func(string) string, names ...string) func() 
 		}
 		if c.AllowPrivateNetworks, err = strconv.ParseBool(get("allow-private-networks")); err != nil {
 			return nil, fmt.Errorf("allow-private-networks: %q is not true or false", get("allow-private-networks"))
+		}
+		if c.TrustedProxies, err = clientaddr.ParseProxies(get("trusted-proxies")); err != nil {
+			return nil, fmt.Errorf("trusted-proxies: %w", err)
 		}
 		if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 			return nil, fmt.Errorf("addr: %q is not host:port", c.Addr)

@@ -91,6 +91,9 @@ type Querier interface {
 	FindSessionByHash(ctx context.Context, hash []byte) (*herald.Session, error)
 	DeleteSession(ctx context.Context, id string) error
 	DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error)
+	// DeleteSessionsByUser ends every session of a user except the one
+	// with id exceptID ("" ends them all) and returns how many it ended.
+	DeleteSessionsByUser(ctx context.Context, userID, exceptID string) (int, error)
 
 	CreateSocialProfile(ctx context.Context, p *herald.SocialProfile) error
 	FindSocialProfileByID(ctx context.Context, id string) (*herald.SocialProfile, error)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -158,5 +159,29 @@ func TestSignInAndOutInChromium(t *testing.T) {
 		chromedp.WaitVisible("#email"))
 	if loc := location(t, ctx); !strings.Contains(loc, "/signin") {
 		t.Errorf("after sign-out, / leads to %q", loc)
+	}
+}
+
+// TestSignInStaysOnHeraldInChromium signs in with a next parameter that a
+// browser reads as another site (a tab is dropped, leaving "//host"): the
+// browser must stay on Herald.
+func TestSignInStaysOnHeraldInChromium(t *testing.T) {
+	t.Parallel()
+	ctx := browser(t)
+	base, creds := server(t)
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `<!doctype html><h1 id="phish">Phished</h1>`)
+	}))
+	defer evil.Close()
+	next := "/\t/" + strings.TrimPrefix(evil.URL, "http://") + "/phish"
+	do(t, ctx,
+		chromedp.Navigate(base+"/signin?next="+url.QueryEscape(next)),
+		chromedp.WaitVisible("#email"),
+		chromedp.SendKeys("#email", creds.Email),
+		chromedp.SendKeys("#password", creds.Password),
+		chromedp.Click("#signin"),
+		chromedp.WaitVisible("#signout, #phish"))
+	if loc := location(t, ctx); !strings.HasPrefix(loc, base+"/") {
+		t.Errorf("after sign-in the browser is at %q, want a page of %s", loc, base)
 	}
 }

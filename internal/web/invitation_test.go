@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -56,8 +55,6 @@ func (v *visitor) post(path string, form url.Values) (int, string, string) {
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b), resp.Request.URL.Path
 }
-
-var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
 // TestAcceptInvitations accepts invitations the way people do: one without
 // an account chooses a name and password; one with an account signs in and

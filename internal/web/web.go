@@ -12,11 +12,16 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"path"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/app"
+	"github.com/heraldhq/herald/internal/clientaddr"
 )
 
 //go:embed templates/*.html
@@ -52,6 +57,8 @@ func NewHandler(a *app.App, log *slog.Logger) *Handler {
 	h.mux.HandleFunc("POST /signin", h.signIn)
 	h.mux.Handle("POST /signout", h.requireSession(h.signOut))
 	h.mux.Handle("GET /{$}", h.requireSession(h.home))
+	h.mux.Handle("GET /account", h.requireSession(h.account))
+	h.mux.Handle("POST /account/password", h.requireSession(h.changePassword))
 	h.mux.HandleFunc("GET /feeds/{file}", h.feed)
 	h.mux.HandleFunc("GET /feeds/items/{id}", h.feedItem)
 	h.mux.Handle("GET /connect/{provider}", h.requireSession(h.connect))
@@ -76,6 +83,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusForbidden, "error.html", page{Title: "Refused", Message: "This request came from another site and was refused."})
 	}))
+	if herald.ClientAddrFromContext(r.Context()) == "" { // not behind clientaddr.Handler (tests)
+		r = r.WithContext(herald.NewContextWithClientAddr(r.Context(), clientaddr.FromRequest(r)))
+	}
 	cop.Handler(h.mux).ServeHTTP(w, r)
 }
 
@@ -156,12 +166,45 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	h.render(w, r, status, "error.html", page{Title: http.StatusText(status), Message: msg, User: herald.UserFromContext(r.Context())})
 }
 
-// safeNext keeps redirects after sign-in on this site.
+// safeNext keeps redirects after sign-in on this site: it accepts only a
+// path on this origin ("/connect/x?y=z"), and answers "/" for anything
+// else. Browsers forgive much (they drop tabs and newlines anywhere, read a
+// backslash as a slash, and "//host" or "/\thost" as another site), so the
+// target must parse as a bare path and hold no control character, space
+// or backslash, neither as written nor once percent-decoded.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if next == "" || len(next) > 2048 || !strings.HasPrefix(next, "/") || !plainURLText(next) {
 		return "/"
 	}
-	return next
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Opaque != "" || u.Host != "" || u.User != nil {
+		return "/"
+	}
+	// The decoded path must be just as plain, and already clean ("//",
+	// "/./" and "/../" have no business in a link to Herald): some servers
+	// and proxies decode or normalize once more before redirecting again.
+	clean := path.Clean(u.Path)
+	if strings.HasSuffix(u.Path, "/") && clean != "/" {
+		clean += "/"
+	}
+	if !strings.HasPrefix(u.Path, "/") || clean != u.Path || !plainURLText(u.Path) {
+		return "/"
+	}
+	return u.RequestURI()
+}
+
+// plainURLText reports whether s holds no backslash, no space and no control
+// or otherwise invisible character, and does not start with "//".
+func plainURLText(s string) bool {
+	if strings.HasPrefix(s, "//") || !utf8.ValidString(s) {
+		return false
+	}
+	for _, c := range s {
+		if c == '\\' || unicode.IsSpace(c) || !unicode.IsPrint(c) {
+			return false
+		}
+	}
+	return true
 }
 
 func (h *Handler) signInPage(w http.ResponseWriter, r *http.Request) {
@@ -173,8 +216,13 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 	email, password, next := r.PostFormValue("email"), r.PostFormValue("password"), safeNext(r.PostFormValue("next"))
 	_, token, err := h.app.SignIn(r.Context(), email, password)
 	if err != nil {
-		if herald.ErrorCode(err) == herald.EUNAUTHORIZED {
+		switch herald.ErrorCode(err) {
+		case herald.EUNAUTHORIZED:
 			h.render(w, r, http.StatusUnauthorized, "signin.html", page{Title: "Sign in", Message: herald.ErrorMessage(err), Next: next, Email: email})
+			return
+		case herald.ERATELIMITED:
+			setRetryAfter(w, err)
+			h.render(w, r, http.StatusTooManyRequests, "signin.html", page{Title: "Sign in", Message: herald.ErrorMessage(err), Next: next, Email: email})
 			return
 		}
 		h.fail(w, r, err)
@@ -192,6 +240,56 @@ func (h *Handler) signOut(w http.ResponseWriter, r *http.Request, s *herald.Sess
 	}
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode, MaxAge: -1})
 	http.Redirect(w, r, "/signin", http.StatusSeeOther)
+}
+
+// setRetryAfter sets Retry-After from a throttled attempt's error.
+func setRetryAfter(w http.ResponseWriter, err error) {
+	if d := app.RetryAfter(err); d > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(d/time.Second)))
+	}
+}
+
+// account shows the account settings: for now, the password form.
+func (h *Handler) account(w http.ResponseWriter, r *http.Request, s *herald.Session, u *herald.User) {
+	msg := ""
+	if r.URL.Query().Get("changed") == "password" {
+		msg = "Your password was changed; your other sessions were signed out."
+	}
+	h.render(w, r, http.StatusOK, "account.html", page{Title: "Account", User: u, CSRF: s.CSRFToken, Data: accountView{Notice: msg}})
+}
+
+type accountView struct {
+	Notice string
+}
+
+// changePassword changes the signed-in user's password; their other
+// sessions end, this one stays.
+func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, s *herald.Session, u *herald.User) {
+	err := h.app.ChangePassword(r.Context(), app.ChangePasswordParams{
+		Current: r.PostFormValue("current"), New: r.PostFormValue("new"), Confirm: r.PostFormValue("confirm"), KeepSessionID: s.ID,
+	})
+	switch herald.ErrorCode(err) {
+	case "":
+		http.Redirect(w, r, "/account?changed=password", http.StatusSeeOther)
+	case herald.EINVALID:
+		h.render(w, r, http.StatusBadRequest, "account.html", page{Title: "Account", User: u, CSRF: s.CSRFToken, Message: passwordFormMessage(err)})
+	case herald.ERATELIMITED:
+		setRetryAfter(w, err)
+		h.render(w, r, http.StatusTooManyRequests, "account.html", page{Title: "Account", User: u, CSRF: s.CSRFToken, Message: herald.ErrorMessage(err)})
+	default:
+		h.fail(w, r, err)
+	}
+}
+
+// passwordFormMessage words ChangePassword's field errors for the form.
+func passwordFormMessage(err error) string {
+	msg := herald.ErrorMessage(err)
+	for field, label := range map[string]string{"currentPassword: ": "Current password ", "newPassword: ": "New password ", "confirmPassword: ": "Confirmation "} {
+		if rest, ok := strings.CutPrefix(msg, field); ok {
+			return label + rest + "."
+		}
+	}
+	return msg
 }
 
 // workspaceView is a workspace with what the home page shows of it.

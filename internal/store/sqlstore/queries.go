@@ -396,6 +396,12 @@ func (q *Queries) DeleteExpiredSessions(ctx context.Context, now time.Time) (int
 	return int(n), err
 }
 
+// DeleteSessionsByUser implements store.Querier.
+func (q *Queries) DeleteSessionsByUser(ctx context.Context, userID, exceptID string) (int, error) {
+	n, err := q.exec(ctx, `DELETE FROM sessions WHERE user_id = ? AND id <> ?`, userID, exceptID)
+	return int(n), err
+}
+
 // ---- social profiles
 
 const profileCols = `id, workspace_id, provider, name, image, external_id, credentials, status, status_message, rate_limited_until, created_at, updated_at`

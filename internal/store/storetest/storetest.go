@@ -25,6 +25,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		"Workspaces":       testWorkspaces,
 		"APIKeys":          testAPIKeys,
 		"Sessions":         testSessions,
+		"SessionsByUser":   testSessionsByUser,
 		"SocialProfiles":   testSocialProfiles,
 		"BrandKits":        testBrandKits,
 		"HashtagLibraries": testHashtagLibraries,
@@ -216,6 +217,44 @@ func testSessions(t *testing.T, s store.Store) {
 	must(t, s.DeleteSession(ctx, live.ID))
 	_, err = s.FindSessionByHash(ctx, []byte("live"))
 	wantCode(t, err, herald.ENOTFOUND)
+}
+
+// testSessionsByUser checks that ending a user's sessions (after a password
+// change or reset) spares the one kept and every other user's.
+func testSessionsByUser(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	ada, bob := seed(t, s, "ada@example.org"), seed(t, s, "bob@example.org")
+	session := func(u *herald.User, hash string) *herald.Session {
+		x := &herald.Session{ID: herald.NewID(), UserID: u.ID, Hash: []byte(hash), CSRFToken: "csrf", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+		must(t, s.CreateSession(ctx, x))
+		return x
+	}
+	session(ada.user, "ada1")
+	session(ada.user, "ada2")
+	keep := session(ada.user, "ada3")
+	session(bob.user, "bob1")
+	n, err := s.DeleteSessionsByUser(ctx, ada.user.ID, keep.ID)
+	must(t, err)
+	if n != 2 {
+		t.Errorf("DeleteSessionsByUser(except one) = %d, want 2", n)
+	}
+	for hash, want := range map[string]bool{"ada1": false, "ada2": false, "ada3": true, "bob1": true} {
+		_, err := s.FindSessionByHash(ctx, []byte(hash))
+		if found := err == nil; found != want {
+			t.Errorf("session %s found = %v (%v), want %v", hash, found, err, want)
+		}
+	}
+	n, err = s.DeleteSessionsByUser(ctx, ada.user.ID, "")
+	must(t, err)
+	if n != 1 {
+		t.Errorf("DeleteSessionsByUser(all) = %d, want 1", n)
+	}
+	if _, err := s.FindSessionByHash(ctx, []byte("ada3")); herald.ErrorCode(err) != herald.ENOTFOUND {
+		t.Errorf("kept session after ending all: %v", err)
+	}
+	if _, err := s.FindSessionByHash(ctx, []byte("bob1")); err != nil {
+		t.Errorf("another user's session: %v", err)
+	}
 }
 
 func testSocialProfiles(t *testing.T, s store.Store) {
