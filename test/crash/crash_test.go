@@ -64,6 +64,7 @@ func crashTest(t *testing.T, dbURL string) {
 	flags := append(nets.serveFlags(), "--publish-timeout", leaseFlag)
 
 	// The first run connects the profiles and schedules the posts.
+	started := time.Now() // no other process of Herald runs from here on
 	n := startNode(t, "run 0", s, logPath, flags...)
 	listened := time.Now()
 	c := n.client(acct.APIKey)
@@ -89,15 +90,16 @@ func crashTest(t *testing.T, dbURL string) {
 	time.Sleep(time.Until(due))
 	for i := range crashKills + 1 {
 		if i > 0 {
+			started = time.Now()
 			n = startNode(t, fmt.Sprintf("run %d", i), s, logPath, flags...)
 			listened = time.Now()
 		}
 		if i%2 == 0 {
 			// Into the thick of publishing, then at a moment when a
-			// request is out.
-			waitInFlight(nets, 12*time.Second)
+			// request of this process is out.
+			waitInFlight(nets, started, 12*time.Second)
 			time.Sleep(time.Duration(rand.N(800)) * time.Millisecond)
-			waitInFlight(nets, 2*time.Second)
+			waitInFlight(nets, started, 2*time.Second)
 			time.Sleep(time.Duration(rand.N(10)) * time.Millisecond)
 		} else {
 			time.Sleep(time.Duration(rand.N(1500)) * time.Millisecond)
@@ -106,7 +108,7 @@ func crashTest(t *testing.T, dbURL string) {
 			stopAt := time.Now()
 			n.stop(t)
 			for _, name := range networkNames {
-				stopped = append(stopped, nets.proxies[name].inFlight(stopAt)...)
+				stopped = append(stopped, nets.proxies[name].inFlight(started, stopAt)...)
 			}
 			continue
 		}
@@ -115,7 +117,7 @@ func crashTest(t *testing.T, dbURL string) {
 		n.kill(t)
 		deadAt := time.Now()
 		for _, name := range networkNames {
-			k.inFlight[name] = len(nets.proxies[name].inFlight(killedAt))
+			k.inFlight[name] = len(nets.proxies[name].inFlight(started, killedAt))
 			k.unanswered = append(k.unanswered, nets.proxies[name].unanswered(killedAt, deadAt)...)
 		}
 		kills = append(kills, k)
@@ -184,13 +186,13 @@ func crashTest(t *testing.T, dbURL string) {
 	t.Log(b.String())
 }
 
-// waitInFlight returns once a publishing request is in flight at any
-// network, or after max.
-func waitInFlight(n *networks, max time.Duration) {
+// waitInFlight returns once a publishing request sent after since is in
+// flight at any network, or after max.
+func waitInFlight(n *networks, since time.Time, max time.Duration) {
 	deadline := time.Now().Add(max)
 	for time.Now().Before(deadline) {
 		for _, p := range n.proxies {
-			if len(p.inFlight(time.Now())) > 0 {
+			if len(p.inFlight(since, time.Now())) > 0 {
 				return
 			}
 		}
