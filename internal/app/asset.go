@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/store"
 )
 
 // Brand kits, hashtag libraries and studio templates share one shape of
@@ -39,23 +40,33 @@ func (a *App) CreateBrandKit(ctx context.Context, workspaceID string, b *herald.
 	return a.store.CreateBrandKit(ctx, b)
 }
 
-// UpdateBrandKit applies fn to a brand kit and saves it.
+// UpdateBrandKit applies fn to a brand kit and saves it. The row is
+// read, changed and written in one transaction with the row locked, so that
+// concurrent updates of different fields do not overwrite each other.
 func (a *App) UpdateBrandKit(ctx context.Context, workspaceID, id string, fn func(*herald.BrandKit) error) (*herald.BrandKit, error) {
 	if _, err := a.writer(ctx, a.store, workspaceID, "change brand kits"); err != nil {
 		return nil, err
 	}
-	b, err := inWorkspace(a.store.FindBrandKitByID, ctx, workspaceID, id, "Brand kit", func(b *herald.BrandKit) string { return b.WorkspaceID })
+	var b *herald.BrandKit
+	err := a.store.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		b, err = lockedInWorkspace(ctx, tx.LockBrandKit, tx.FindBrandKitByID, workspaceID, id, "Brand kit", func(b *herald.BrandKit) string { return b.WorkspaceID })
+		if err != nil {
+			return err
+		}
+		if err := fn(b); err != nil {
+			return err
+		}
+		if err := b.Validate(); err != nil {
+			return err
+		}
+		b.UpdatedAt = a.Now()
+		return tx.UpdateBrandKit(ctx, b)
+	})
 	if err != nil {
 		return nil, err
 	}
-	if err := fn(b); err != nil {
-		return nil, err
-	}
-	if err := b.Validate(); err != nil {
-		return nil, err
-	}
-	b.UpdatedAt = a.Now()
-	return b, a.store.UpdateBrandKit(ctx, b)
+	return b, nil
 }
 
 // DeleteBrandKit deletes a brand kit.
@@ -99,24 +110,34 @@ func (a *App) CreateHashtagLibrary(ctx context.Context, workspaceID string, h *h
 	return a.store.CreateHashtagLibrary(ctx, h)
 }
 
-// UpdateHashtagLibrary applies fn to a hashtag library and saves it.
+// UpdateHashtagLibrary applies fn to a hashtag library and saves it. The row is
+// read, changed and written in one transaction with the row locked, so that
+// concurrent updates of different fields do not overwrite each other.
 func (a *App) UpdateHashtagLibrary(ctx context.Context, workspaceID, id string, fn func(*herald.HashtagLibrary) error) (*herald.HashtagLibrary, error) {
 	if _, err := a.writer(ctx, a.store, workspaceID, "change hashtag libraries"); err != nil {
 		return nil, err
 	}
-	h, err := inWorkspace(a.store.FindHashtagLibraryByID, ctx, workspaceID, id, "Hashtag library", func(h *herald.HashtagLibrary) string { return h.WorkspaceID })
+	var h *herald.HashtagLibrary
+	err := a.store.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		h, err = lockedInWorkspace(ctx, tx.LockHashtagLibrary, tx.FindHashtagLibraryByID, workspaceID, id, "Hashtag library", func(h *herald.HashtagLibrary) string { return h.WorkspaceID })
+		if err != nil {
+			return err
+		}
+		if err := fn(h); err != nil {
+			return err
+		}
+		h.Normalize()
+		if err := h.Validate(); err != nil {
+			return err
+		}
+		h.UpdatedAt = a.Now()
+		return tx.UpdateHashtagLibrary(ctx, h)
+	})
 	if err != nil {
 		return nil, err
 	}
-	if err := fn(h); err != nil {
-		return nil, err
-	}
-	h.Normalize()
-	if err := h.Validate(); err != nil {
-		return nil, err
-	}
-	h.UpdatedAt = a.Now()
-	return h, a.store.UpdateHashtagLibrary(ctx, h)
+	return h, nil
 }
 
 // DeleteHashtagLibrary deletes a hashtag library.
@@ -159,23 +180,33 @@ func (a *App) CreateStudioTemplate(ctx context.Context, workspaceID string, s *h
 	return a.store.CreateStudioTemplate(ctx, s)
 }
 
-// UpdateStudioTemplate applies fn to a studio template and saves it.
+// UpdateStudioTemplate applies fn to a studio template and saves it. The row is
+// read, changed and written in one transaction with the row locked, so that
+// concurrent updates of different fields do not overwrite each other.
 func (a *App) UpdateStudioTemplate(ctx context.Context, workspaceID, id string, fn func(*herald.StudioTemplate) error) (*herald.StudioTemplate, error) {
 	if _, err := a.writer(ctx, a.store, workspaceID, "change studio templates"); err != nil {
 		return nil, err
 	}
-	s, err := inWorkspace(a.store.FindStudioTemplateByID, ctx, workspaceID, id, "Studio template", func(s *herald.StudioTemplate) string { return s.WorkspaceID })
+	var s *herald.StudioTemplate
+	err := a.store.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		s, err = lockedInWorkspace(ctx, tx.LockStudioTemplate, tx.FindStudioTemplateByID, workspaceID, id, "Studio template", func(s *herald.StudioTemplate) string { return s.WorkspaceID })
+		if err != nil {
+			return err
+		}
+		if err := fn(s); err != nil {
+			return err
+		}
+		if err := s.Validate(); err != nil {
+			return err
+		}
+		s.UpdatedAt = a.Now()
+		return tx.UpdateStudioTemplate(ctx, s)
+	})
 	if err != nil {
 		return nil, err
 	}
-	if err := fn(s); err != nil {
-		return nil, err
-	}
-	if err := s.Validate(); err != nil {
-		return nil, err
-	}
-	s.UpdatedAt = a.Now()
-	return s, a.store.UpdateStudioTemplate(ctx, s)
+	return s, nil
 }
 
 // DeleteStudioTemplate deletes a studio template.
@@ -201,6 +232,18 @@ func inWorkspace[T any](find func(context.Context, string) (*T, error), ctx cont
 		return nil, nf
 	}
 	return v, err
+}
+
+// lockedInWorkspace is inWorkspace inside a transaction: it locks the row
+// before reading it, so that the caller's change is made on the latest
+// version and no other transaction changes the row until this one ends.
+func lockedInWorkspace[T any](ctx context.Context, lock func(context.Context, string) error, find func(context.Context, string) (*T, error), workspaceID, id, what string, ws func(*T) string) (*T, error) {
+	return inWorkspace(func(ctx context.Context, id string) (*T, error) {
+		if err := lock(ctx, id); err != nil {
+			return nil, err
+		}
+		return find(ctx, id)
+	}, ctx, workspaceID, id, what, ws)
 }
 
 func orEmpty[T any](v []*T, err error) ([]*T, error) {

@@ -52,9 +52,9 @@ type fixture struct {
 	ws    string
 }
 
-// setup returns an App on a fresh SQLite database with an owner and their
+// inviteSetup returns an App on a fresh SQLite database with an owner and their
 // workspace.
-func setup(t *testing.T) *fixture {
+func inviteSetup(t *testing.T) *fixture {
 	t.Helper()
 	s, err := sqlite.Open(filepath.Join(t.TempDir(), "herald.db"))
 	if err != nil {
@@ -126,7 +126,7 @@ func memberRoles(t *testing.T, f *fixture) map[string]herald.Role {
 // nobody, and tells nothing about whether the e-mail has an account.
 func TestInviteAnswersTheSameForKnownAndUnknownEmails(t *testing.T) {
 	t.Parallel()
-	f := setup(t)
+	f := inviteSetup(t)
 	known, _ := f.user(t, "known@example.org")
 
 	k, err := f.app.InviteMember(f.owner, f.ws, app.InviteParams{Email: " Known@Example.org ", Role: herald.RoleAdmin})
@@ -169,7 +169,7 @@ func TestInviteAnswersTheSameForKnownAndUnknownEmails(t *testing.T) {
 
 func TestInviteRules(t *testing.T) {
 	t.Parallel()
-	f := setup(t)
+	f := inviteSetup(t)
 	admin, _ := f.user(t, "admin@example.org")
 	viewer, _ := f.user(t, "viewer@example.org")
 	for email, role := range map[string]herald.Role{"admin@example.org": herald.RoleAdmin, "viewer@example.org": herald.RoleViewer} {
@@ -222,7 +222,7 @@ func TestInviteRules(t *testing.T) {
 
 func TestReinvitingReplacesThePendingInvitation(t *testing.T) {
 	t.Parallel()
-	f := setup(t)
+	f := inviteSetup(t)
 	first, err := f.app.InviteMember(f.owner, f.ws, app.InviteParams{Email: "ivy@example.org", Role: herald.RoleViewer})
 	if err != nil {
 		t.Fatal(err)
@@ -252,7 +252,7 @@ func TestReinvitingReplacesThePendingInvitation(t *testing.T) {
 
 func TestAcceptInvitationWithNewAccount(t *testing.T) {
 	t.Parallel()
-	f := setup(t)
+	f := inviteSetup(t)
 	inv, err := f.app.InviteMember(f.owner, f.ws, app.InviteParams{Email: "ivy@example.org", Role: herald.RoleViewer})
 	if err != nil {
 		t.Fatal(err)
@@ -298,7 +298,7 @@ func TestAcceptInvitationWithNewAccount(t *testing.T) {
 
 func TestAcceptInvitationAsExistingAccount(t *testing.T) {
 	t.Parallel()
-	f := setup(t)
+	f := inviteSetup(t)
 	known, _ := f.user(t, "known@example.org")
 	other, _ := f.user(t, "other@example.org")
 	inv, err := f.app.InviteMember(f.owner, f.ws, app.InviteParams{Email: "KNOWN@example.org", Role: herald.RoleAdmin})
@@ -331,7 +331,7 @@ func TestAcceptInvitationAsExistingAccount(t *testing.T) {
 
 func TestInvitationExpires(t *testing.T) {
 	t.Parallel()
-	f := setup(t)
+	f := inviteSetup(t)
 	known, _ := f.user(t, "known@example.org")
 	a, _ := f.app.InviteMember(f.owner, f.ws, app.InviteParams{Email: "ivy@example.org"})
 	b, _ := f.app.InviteMember(f.owner, f.ws, app.InviteParams{Email: "known@example.org"})
@@ -350,7 +350,7 @@ func TestInvitationExpires(t *testing.T) {
 // once: one account, one membership.
 func TestConcurrentAcceptsTakeTheTokenOnce(t *testing.T) {
 	t.Parallel()
-	f := setup(t)
+	f := inviteSetup(t)
 	inv, _ := f.app.InviteMember(f.owner, f.ws, app.InviteParams{Email: "ivy@example.org"})
 	tok := token(t, inv.AcceptURL)
 	var wg sync.WaitGroup
@@ -378,7 +378,7 @@ func TestConcurrentAcceptsTakeTheTokenOnce(t *testing.T) {
 
 func TestInvitationIsMailedWhenAMailerIsSet(t *testing.T) {
 	t.Parallel()
-	f := setup(t)
+	f := inviteSetup(t)
 	box := &mailbox{}
 	f.app.SetMailer(box)
 	inv, err := f.app.InviteMember(f.owner, f.ws, app.InviteParams{Email: "Ivy@example.org", Role: herald.RoleViewer})
@@ -412,7 +412,7 @@ func TestInvitationIsMailedWhenAMailerIsSet(t *testing.T) {
 
 func TestPurgeInvitations(t *testing.T) {
 	t.Parallel()
-	f := setup(t)
+	f := inviteSetup(t)
 	known, _ := f.user(t, "known@example.org")
 	accepted, _ := f.app.InviteMember(f.owner, f.ws, app.InviteParams{Email: "known@example.org"})
 	if _, err := f.app.AcceptInvitation(as(known), token(t, accepted.AcceptURL)); err != nil {

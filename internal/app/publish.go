@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/provider"
@@ -54,18 +55,31 @@ func (a *App) OpenAccount(ctx context.Context, p *herald.SocialProfile) (*provid
 		if err != nil {
 			return err
 		}
-		return a.store.InTx(context.WithoutCancel(ctx), func(tx store.Tx) error {
+		// The network has already rotated the credentials (a Bluesky refresh
+		// token works once): losing them would disconnect the account. The
+		// save therefore outlives the attempt's deadline and the node's stop,
+		// bounded by a timeout of its own; every query runs under it.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveCredentialsTimeout)
+		defer cancel()
+		err = a.store.InTx(ctx, func(tx store.Tx) error {
 			cur, err := tx.FindSocialProfileByID(ctx, p.ID)
 			if err != nil {
 				return err
 			}
 			cur.Credentials, cur.UpdatedAt = sealed, a.Now()
-			p.Credentials = sealed
 			return tx.UpdateSocialProfile(ctx, cur)
 		})
+		if err == nil {
+			p.Credentials = sealed
+		}
+		return err
 	}
 	return acct, nil
 }
+
+// saveCredentialsTimeout bounds the saving of rotated credentials, which
+// does not end with the request or attempt that rotated them.
+const saveCredentialsTimeout = 15 * time.Second
 
 // ConnectProfile connects a social profile with credentials the user pastes
 // (an access token, an app password, a webhook URL, a bot token). The

@@ -127,8 +127,10 @@ func (m *Main) Open(ctx context.Context) error {
 	return nil
 }
 
-// Run serves until ctx ends, then shuts down gracefully: HTTP first (letting
-// requests in flight finish), then the workers, then the database.
+// Run serves until ctx ends, then shuts down gracefully within the shutdown
+// timeout: HTTP first (letting requests in flight finish), then the workers
+// (letting publications in flight finish; those still running at the
+// timeout are cut off and record what they know), then (Close) the database.
 func (m *Main) Run(ctx context.Context) error {
 	if err := m.engine.Start(ctx); err != nil {
 		return fmt.Errorf("start the publishing workers: %w", err)
@@ -148,7 +150,7 @@ func (m *Main) Run(ctx context.Context) error {
 	case serveErr = <-errc:
 	case <-ctx.Done():
 	}
-	m.Log.Info("shutting down")
+	m.Log.Info("shutting down", "timeout", m.Config.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
 	defer cancel()
 	if err := m.server.Shutdown(sctx); err != nil {

@@ -64,6 +64,7 @@ func Settings() []Setting {
 		{"secret-key", "HERALD_SECRET_KEY", "", "keys that encrypt stored credentials: base64 or hex of 32 bytes, comma-separated, the first seals (default: a key file in the data directory)"},
 		{"workers", "HERALD_WORKERS", "50", "posts this node publishes at once"},
 		{"publish-timeout", "HERALD_PUBLISH_TIMEOUT", "2m", "longest time one publication may take at a network; after it an unfinished attempt is reconciled"},
+		{"shutdown-timeout", "HERALD_SHUTDOWN_TIMEOUT", "30s", "longest a graceful stop (SIGTERM) waits for requests and publications in flight; those still running after it are cut off and reconciled"},
 		{"discord-api-url", "HERALD_DISCORD_API_URL", "https://discord.com/api", "Discord's API base URL"},
 		{"slack-webhook-url", "HERALD_SLACK_WEBHOOK_URL", "https://hooks.slack.com", "Slack's incoming-webhook base URL"},
 		{"telegram-api-url", "HERALD_TELEGRAM_API_URL", "https://api.telegram.org", "Telegram's Bot API base URL"},
@@ -107,7 +108,7 @@ func Bind(fs *flag.FlagSet, getenv func(string) string, names ...string) func() 
 	return func() (*Config, error) {
 		c := &Config{
 			Addr: get("addr"), DataDir: get("data-dir"), DatabaseURL: get("database-url"), PublicURL: strings.TrimRight(get("public-url"), "/"),
-			LogLevel: get("log-level"), LogFormat: get("log-format"), SecretKey: get("secret-key"), ShutdownTimeout: 30 * time.Second,
+			LogLevel: get("log-level"), LogFormat: get("log-format"), SecretKey: get("secret-key"),
 		}
 		var err error
 		if c.RateLimit, err = strconv.Atoi(get("rate-limit")); err != nil || c.RateLimit < 1 {
@@ -118,6 +119,9 @@ func Bind(fs *flag.FlagSet, getenv func(string) string, names ...string) func() 
 		}
 		if c.PublishTimeout, err = time.ParseDuration(get("publish-timeout")); err != nil || c.PublishTimeout < 5*time.Second {
 			return nil, fmt.Errorf("publish-timeout: %q is not a duration of at least 5s (such as 2m)", get("publish-timeout"))
+		}
+		if c.ShutdownTimeout, err = time.ParseDuration(get("shutdown-timeout")); err != nil || c.ShutdownTimeout <= 0 {
+			return nil, fmt.Errorf("shutdown-timeout: %q is not a positive duration (such as 30s)", get("shutdown-timeout"))
 		}
 		c.DiscordAPIURL, c.SlackWebhookURL, c.TelegramAPIURL = get("discord-api-url"), get("slack-webhook-url"), get("telegram-api-url")
 		c.BlueskyPLCURL, c.BlueskyAppURL = get("bluesky-plc-url"), get("bluesky-app-url")

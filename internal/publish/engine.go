@@ -275,10 +275,24 @@ func (e *Engine[TTx]) heartbeat(ctx context.Context) {
 	}
 }
 
-// Stop stops fetching jobs, lets the jobs in flight finish (and record their
-// outcome) within ctx, and stops the heartbeat.
+// Stop stops fetching jobs, lets the publications in flight finish and
+// record their outcome until ctx ends (the shutdown timeout), and stops the
+// heartbeat. Their attempts are not cancelled by the stop itself: an attempt
+// cut off mid-request would leave an outcome Herald cannot know. Those still
+// running when ctx ends are cut off then: their contexts are cancelled, and
+// each records what it knows (an outcome to reconcile, as after a crash)
+// within cutOffWait before Stop returns.
 func (e *Engine[TTx]) Stop(ctx context.Context) error {
 	err := e.client.Stop(ctx)
+	if err != nil && ctx.Err() != nil {
+		e.log.Warn("publications were still in flight when the shutdown timeout ran out; cutting them off, their outcome is reconciled at the next start")
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cutOffWait)
+		err = e.client.StopAndCancel(cctx)
+		cancel()
+		if err != nil {
+			err = fmt.Errorf("publications cut off at the shutdown timeout did not record their outcome within %s: %w", cutOffWait, err)
+		}
+	}
 	if e.stop != nil {
 		e.stop()
 		e.done.Wait()
@@ -288,6 +302,10 @@ func (e *Engine[TTx]) Stop(ctx context.Context) error {
 	}
 	return err
 }
+
+// cutOffWait bounds how long Stop waits, after the shutdown timeout, for the
+// attempts it cut off to record their outcome.
+const cutOffWait = 10 * time.Second
 
 // Alive reports an error when no node's workers have sent a heartbeat
 // recently: scheduled posts would wait silently.

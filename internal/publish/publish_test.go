@@ -75,6 +75,14 @@ type env struct {
 	bsky    *blueskyfake.Server
 	discord *discordfake.Fake
 	stop    func()
+	// stopWithin stops the engine with a shutdown timeout of d, once.
+	stopWithin func(d time.Duration) error
+}
+
+// options change the environment of one test.
+type options struct {
+	// discord configures the fake Discord (its latency, say).
+	discord []discordfake.Option
 }
 
 // noMedia gives the engine the app; these posts carry no files.
@@ -86,12 +94,17 @@ func (noMedia) TargetMedia(context.Context, *herald.Post, *herald.PostTarget) ([
 
 // forEachStore runs fn on SQLite and, when configured, on PostgreSQL.
 func forEachStore(t *testing.T, fn func(t *testing.T, open func(t *testing.T) *env)) {
+	forEachStoreWith(t, options{}, fn)
+}
+
+// forEachStoreWith is forEachStore with options.
+func forEachStoreWith(t *testing.T, o options, fn func(t *testing.T, open func(t *testing.T) *env)) {
 	t.Run("sqlite", func(t *testing.T) {
 		t.Parallel()
 		fn(t, func(t *testing.T) *env {
 			s, err := sqlite.Open(filepath.Join(t.TempDir(), "herald.db"))
 			must(t, err)
-			return setup(t, s, func() riverdriver.Driver[*sql.Tx] { return riversqlite.New(s.DB()) })
+			return setup(t, s, func() riverdriver.Driver[*sql.Tx] { return riversqlite.New(s.DB()) }, o)
 		})
 	})
 	if os.Getenv(pgtest.EnvVar) == "" {
@@ -102,7 +115,7 @@ func forEachStore(t *testing.T, fn func(t *testing.T, open func(t *testing.T) *e
 		fn(t, func(t *testing.T) *env {
 			s, err := postgres.Open(context.Background(), pgtest.URL(t))
 			must(t, err)
-			return setup(t, s, func() riverdriver.Driver[pgx.Tx] { return riverpgxv5.New(s.Pool()) })
+			return setup(t, s, func() riverdriver.Driver[pgx.Tx] { return riverpgxv5.New(s.Pool()) }, o)
 		})
 	})
 }
@@ -112,10 +125,10 @@ func forEachStore(t *testing.T, fn func(t *testing.T, open func(t *testing.T) *e
 func forOneStore(t *testing.T) *env {
 	s, err := sqlite.Open(filepath.Join(t.TempDir(), "herald.db"))
 	must(t, err)
-	return setup(t, s, func() riverdriver.Driver[*sql.Tx] { return riversqlite.New(s.DB()) })
+	return setup(t, s, func() riverdriver.Driver[*sql.Tx] { return riversqlite.New(s.DB()) }, options{})
 }
 
-func setup[TTx any](t *testing.T, s store.Store, driver func() riverdriver.Driver[TTx]) *env {
+func setup[TTx any](t *testing.T, s store.Store, driver func() riverdriver.Driver[TTx], o options) *env {
 	t.Helper()
 	t.Cleanup(func() { s.Close() })
 	ctx := context.Background()
@@ -130,7 +143,7 @@ func setup[TTx any](t *testing.T, s store.Store, driver func() riverdriver.Drive
 	e := &env{t: t, store: s, clock: &clock{}}
 	e.masto = mastodonfake.NewTest(t, mastodonfake.Options{IgnoreIdempotencyKey: true, IncludeSourceText: true, HoldTimeout: 10 * time.Second, Now: e.clock.Now})
 	e.bsky = blueskyfake.NewTest(t, blueskyfake.Options{HoldTimeout: 10 * time.Second, Now: e.clock.Now})
-	e.discord = discordfake.New(discordfake.WithClock(e.clock.Now))
+	e.discord = discordfake.New(append([]discordfake.Option{discordfake.WithClock(e.clock.Now)}, o.discord...)...)
 	t.Cleanup(e.discord.Close)
 
 	key, err := secret.GenerateKey()
@@ -153,15 +166,16 @@ func setup[TTx any](t *testing.T, s store.Store, driver func() riverdriver.Drive
 	must(t, err)
 	e.app.SetScheduler(eng)
 	must(t, eng.Start(ctx))
-	stopped := false
-	e.stop = func() {
-		if !stopped {
-			stopped = true
-			sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	var stopOnce sync.Once
+	e.stopWithin = func(d time.Duration) (err error) {
+		stopOnce.Do(func() {
+			sctx, cancel := context.WithTimeout(context.Background(), d)
 			defer cancel()
-			must(t, eng.Stop(sctx))
-		}
+			err = eng.Stop(sctx)
+		})
+		return err
 	}
+	e.stop = func() { must(t, e.stopWithin(20*time.Second)) }
 	t.Cleanup(e.stop)
 
 	res, err := e.app.Init(ctx, app.InitParams{Email: "owner@example.org"})

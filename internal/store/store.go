@@ -106,18 +106,28 @@ type Querier interface {
 	FindBrandKits(ctx context.Context, workspaceID string) ([]*herald.BrandKit, error)
 	UpdateBrandKit(ctx context.Context, b *herald.BrandKit) error
 	DeleteBrandKit(ctx context.Context, id string) error
+	// LockBrandKit locks a brand kit's row until the transaction ends, so
+	// that concurrent changes of it (read, change, write) apply one after
+	// the other instead of overwriting each other.
+	LockBrandKit(ctx context.Context, id string) error
 
 	CreateHashtagLibrary(ctx context.Context, h *herald.HashtagLibrary) error
 	FindHashtagLibraryByID(ctx context.Context, id string) (*herald.HashtagLibrary, error)
 	FindHashtagLibraries(ctx context.Context, workspaceID string) ([]*herald.HashtagLibrary, error)
 	UpdateHashtagLibrary(ctx context.Context, h *herald.HashtagLibrary) error
 	DeleteHashtagLibrary(ctx context.Context, id string) error
+	// LockHashtagLibrary locks a hashtag library's row until the
+	// transaction ends (see LockBrandKit).
+	LockHashtagLibrary(ctx context.Context, id string) error
 
 	CreateStudioTemplate(ctx context.Context, s *herald.StudioTemplate) error
 	FindStudioTemplateByID(ctx context.Context, id string) (*herald.StudioTemplate, error)
 	FindStudioTemplates(ctx context.Context, workspaceID string) ([]*herald.StudioTemplate, error)
 	UpdateStudioTemplate(ctx context.Context, s *herald.StudioTemplate) error
 	DeleteStudioTemplate(ctx context.Context, id string) error
+	// LockStudioTemplate locks a studio template's row until the
+	// transaction ends (see LockBrandKit).
+	LockStudioTemplate(ctx context.Context, id string) error
 
 	// CreatePost stores a post group with its targets.
 	CreatePost(ctx context.Context, p *herald.Post) error

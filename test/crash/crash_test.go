@@ -15,8 +15,11 @@ import (
 const (
 	crashPosts = 1000
 	crashKills = 6
-	// gracefulRun is the run stopped with SIGTERM rather than killed.
-	gracefulRun = 2
+	// gracefulRun is the run stopped with SIGTERM rather than killed: the
+	// one after the first kill, which still has most posts to publish
+	// (later runs may have none ready while the killed ones' jobs wait to
+	// be rescued), so that publications are in flight at the stop.
+	gracefulRun = 1
 	// leaseFlag is the shortest publish timeout Herald accepts: the lease
 	// of an attempt a kill interrupted runs out this long after it began.
 	leaseFlag = "5s"
@@ -64,6 +67,7 @@ func crashTest(t *testing.T, dbURL string) {
 	flags := append(nets.serveFlags(), "--publish-timeout", leaseFlag)
 
 	// The first run connects the profiles and schedules the posts.
+	started := time.Now() // no other process of Herald runs from here on
 	n := startNode(t, "run 0", s, logPath, flags...)
 	listened := time.Now()
 	c := n.client(acct.APIKey)
@@ -81,23 +85,27 @@ func crashTest(t *testing.T, dbURL string) {
 	// once. (It readies no more before the job queue's leadership of the
 	// killed server runs out, about 15 s.)
 	//
-	// One run in the middle ends with SIGTERM instead, while publications
-	// are in flight: a graceful stop lets them finish and record their
-	// outcome, so none of them may need attention.
+	// One run in the middle ends with SIGTERM instead, once publications
+	// of its own are in flight: a graceful stop lets them finish and
+	// record their outcome, so none of them may need attention.
 	var kills []kill
 	var stopped []flight
+	// stoppedOld counts the requests of killed processes still unanswered
+	// at the graceful stop: not the stopped process's (see proxy.inFlight).
+	stoppedOld := 0
 	time.Sleep(time.Until(due))
 	for i := range crashKills + 1 {
 		if i > 0 {
+			started = time.Now()
 			n = startNode(t, fmt.Sprintf("run %d", i), s, logPath, flags...)
 			listened = time.Now()
 		}
-		if i%2 == 0 {
+		if i%2 == 0 || i == gracefulRun {
 			// Into the thick of publishing, then at a moment when a
-			// request is out.
-			waitInFlight(nets, 12*time.Second)
+			// request of this process is out.
+			waitInFlight(nets, started, 12*time.Second)
 			time.Sleep(time.Duration(rand.N(800)) * time.Millisecond)
-			waitInFlight(nets, 2*time.Second)
+			waitInFlight(nets, started, 2*time.Second)
 			time.Sleep(time.Duration(rand.N(10)) * time.Millisecond)
 		} else {
 			time.Sleep(time.Duration(rand.N(1500)) * time.Millisecond)
@@ -106,7 +114,8 @@ func crashTest(t *testing.T, dbURL string) {
 			stopAt := time.Now()
 			n.stop(t)
 			for _, name := range networkNames {
-				stopped = append(stopped, nets.proxies[name].inFlight(stopAt)...)
+				stopped = append(stopped, nets.proxies[name].inFlight(started, stopAt)...)
+				stoppedOld += len(nets.proxies[name].inFlight(time.Time{}, stopAt)) - len(nets.proxies[name].inFlight(started, stopAt))
 			}
 			continue
 		}
@@ -115,7 +124,7 @@ func crashTest(t *testing.T, dbURL string) {
 		n.kill(t)
 		deadAt := time.Now()
 		for _, name := range networkNames {
-			k.inFlight[name] = len(nets.proxies[name].inFlight(killedAt))
+			k.inFlight[name] = len(nets.proxies[name].inFlight(started, killedAt))
 			k.unanswered = append(k.unanswered, nets.proxies[name].unanswered(killedAt, deadAt)...)
 		}
 		kills = append(kills, k)
@@ -164,8 +173,8 @@ func crashTest(t *testing.T, dbURL string) {
 	}
 
 	var b strings.Builder
-	fmt.Fprintf(&b, "crash test (%s): %d posts (%d targets) created in %s; %d kills and a graceful stop (%d in flight) in %s, then %s to settle; %s in all\n",
-		map[bool]string{true: "postgres", false: "sqlite"}[dbURL != ""], len(posts), len(targets), created.Round(time.Millisecond), len(kills), len(stopped),
+	fmt.Fprintf(&b, "crash test (%s): %d posts (%d targets) created in %s; %d kills and a graceful stop (%d in flight, and %d of killed processes) in %s, then %s to settle; %s in all\n",
+		map[bool]string{true: "postgres", false: "sqlite"}[dbURL != ""], len(posts), len(targets), created.Round(time.Millisecond), len(kills), len(stopped), stoppedOld,
 		killPhase.Round(time.Millisecond), settle.Round(time.Millisecond), time.Since(start).Round(time.Second))
 	for i, k := range kills {
 		fmt.Fprintf(&b, "  kill %d at due+%s, %s after listening: publications in flight mastodon %d, bluesky %d, discord %d; %d answers never read\n",
@@ -184,13 +193,13 @@ func crashTest(t *testing.T, dbURL string) {
 	t.Log(b.String())
 }
 
-// waitInFlight returns once a publishing request is in flight at any
-// network, or after max.
-func waitInFlight(n *networks, max time.Duration) {
+// waitInFlight returns once a publishing request sent after since is in
+// flight at any network, or after max.
+func waitInFlight(n *networks, since time.Time, max time.Duration) {
 	deadline := time.Now().Add(max)
 	for time.Now().Before(deadline) {
 		for _, p := range n.proxies {
-			if len(p.inFlight(time.Now())) > 0 {
+			if len(p.inFlight(since, time.Now())) > 0 {
 				return
 			}
 		}

@@ -131,9 +131,19 @@ func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // key names the target of a flight, as finalTarget.key does.
 func (f flight) key() string { return targetKey(f.network, f.text) }
 
-// inFlight returns the publishing requests that arrived before and were
-// not answered before t.
-func (p *proxy) inFlight(t time.Time) []flight { return p.unanswered(t, t) }
+// inFlight returns the publishing requests that arrived after since and
+// before t and were not answered before t. Requests of a process killed
+// before since are left out: the proxy still completes them, late on a
+// loaded machine, and they are not the current process's.
+func (p *proxy) inFlight(since, t time.Time) []flight {
+	var out []flight
+	for _, f := range p.unanswered(t, t) {
+		if f.arrived.After(since) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
 
 // unanswered returns the publishing requests that arrived before killedAt
 // and whose answer was not written before deadAt: the process that sent

@@ -62,6 +62,11 @@ func (q *Queries) DeleteBrandKit(ctx context.Context, id string) error {
 	return q.execOne(ctx, "Brand kit", `DELETE FROM brand_kits WHERE id = ?`, id)
 }
 
+// LockBrandKit implements store.Querier.
+func (q *Queries) LockBrandKit(ctx context.Context, id string) error {
+	return q.lockRow(ctx, "Brand kit", "brand_kits", id)
+}
+
 // ---- hashtag libraries
 
 const hashtagCols = `id, workspace_id, name, hashtags, created_at, updated_at`
@@ -109,6 +114,11 @@ func (q *Queries) DeleteHashtagLibrary(ctx context.Context, id string) error {
 	return q.execOne(ctx, "Hashtag library", `DELETE FROM hashtag_libraries WHERE id = ?`, id)
 }
 
+// LockHashtagLibrary implements store.Querier.
+func (q *Queries) LockHashtagLibrary(ctx context.Context, id string) error {
+	return q.lockRow(ctx, "Hashtag library", "hashtag_libraries", id)
+}
+
 // ---- studio templates
 
 const templateCols = `id, workspace_id, name, description, thumbnail_url, width, height, created_at, updated_at`
@@ -150,4 +160,19 @@ func (q *Queries) UpdateStudioTemplate(ctx context.Context, s *herald.StudioTemp
 // DeleteStudioTemplate implements store.Querier.
 func (q *Queries) DeleteStudioTemplate(ctx context.Context, id string) error {
 	return q.execOne(ctx, "Studio template", `DELETE FROM studio_templates WHERE id = ?`, id)
+}
+
+// LockStudioTemplate implements store.Querier.
+func (q *Queries) LockStudioTemplate(ctx context.Context, id string) error {
+	return q.lockRow(ctx, "Studio template", "studio_templates", id)
+}
+
+// lockRow locks the row of table with id until the transaction ends: FOR
+// UPDATE on PostgreSQL; on SQLite the write transaction (BEGIN IMMEDIATE)
+// already holds the database's one write lock. It reads through the writer,
+// so that SQLite takes the row in the write transaction.
+func (q *Queries) lockRow(ctx context.Context, what, table, id string) error {
+	var got string
+	err := q.w.QueryRow(ctx, q.sql(`SELECT id FROM `+table+` WHERE id = ?`+q.d.ForUpdate), id).Scan(&got)
+	return notFound(what, err)
 }

@@ -298,7 +298,9 @@ func testBrandKits(t *testing.T, s store.Store) {
 	if diff := cmp.Diff([]*herald.BrandKit{b}, list); diff != "" {
 		t.Errorf("FindBrandKits (-want +got):\n%s", diff)
 	}
+	must(t, s.InTx(ctx, func(tx store.Tx) error { return tx.LockBrandKit(ctx, b.ID) }))
 	must(t, s.DeleteBrandKit(ctx, b.ID))
+	wantCode(t, s.InTx(ctx, func(tx store.Tx) error { return tx.LockBrandKit(ctx, b.ID) }), herald.ENOTFOUND)
 	_, err = s.FindBrandKitByID(ctx, b.ID)
 	wantCode(t, err, herald.ENOTFOUND)
 	wantCode(t, s.UpdateBrandKit(ctx, b), herald.ENOTFOUND)
@@ -321,8 +323,10 @@ func testHashtagLibraries(t *testing.T, s store.Store) {
 	if len(list) != 1 {
 		t.Errorf("FindHashtagLibraries = %d items", len(list))
 	}
+	must(t, s.InTx(ctx, func(tx store.Tx) error { return tx.LockHashtagLibrary(ctx, h.ID) }))
 	must(t, s.DeleteHashtagLibrary(ctx, h.ID))
 	wantCode(t, s.DeleteHashtagLibrary(ctx, h.ID), herald.ENOTFOUND)
+	wantCode(t, s.InTx(ctx, func(tx store.Tx) error { return tx.LockHashtagLibrary(ctx, h.ID) }), herald.ENOTFOUND)
 }
 
 func testStudioTemplates(t *testing.T, s store.Store) {
@@ -342,8 +346,10 @@ func testStudioTemplates(t *testing.T, s store.Store) {
 	if len(list) != 1 {
 		t.Errorf("FindStudioTemplates = %d items", len(list))
 	}
+	must(t, s.InTx(ctx, func(tx store.Tx) error { return tx.LockStudioTemplate(ctx, st.ID) }))
 	must(t, s.DeleteStudioTemplate(ctx, st.ID))
 	wantCode(t, s.DeleteStudioTemplate(ctx, st.ID), herald.ENOTFOUND)
+	wantCode(t, s.InTx(ctx, func(tx store.Tx) error { return tx.LockStudioTemplate(ctx, st.ID) }), herald.ENOTFOUND)
 }
 
 func newPost(f fixture, at time.Time, status herald.PostStatus, profiles ...*herald.SocialProfile) *herald.Post {
