@@ -17,6 +17,7 @@ import (
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/app"
+	"github.com/heraldhq/herald/internal/connlimit"
 )
 
 //go:embed templates/*.html
@@ -115,6 +116,9 @@ func (h *Handler) requireSession(next sessionHandler) http.Handler {
 			token = c.Value
 		}
 		s, u, err := h.app.AuthenticateSession(r.Context(), token)
+		if err == nil {
+			connlimit.MarkAuthenticated(r.Context()) // keeps the connection's full idle timeout
+		}
 		if err != nil {
 			if herald.ErrorCode(err) != herald.EUNAUTHORIZED {
 				h.fail(w, r, err)
