@@ -147,7 +147,13 @@ func (h *Handler) idempotent(w http.ResponseWriter, r *http.Request, rt route, k
 	if err != nil {
 		writeError(cw, r, h.log, err)
 	}
-	finish(cw.status, cw.buf.Bytes())
+	status := cw.status
+	if err != nil && ClientGone(r) {
+		// Nobody received this answer: forget the key (finish forgets
+		// answers of 500 and above) so that a retry runs the request.
+		status = http.StatusInternalServerError
+	}
+	finish(status, cw.buf.Bytes())
 	return nil
 }
 

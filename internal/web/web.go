@@ -141,6 +141,10 @@ func (h *Handler) requireSession(next sessionHandler) http.Handler {
 }
 
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Context().Err() != nil { // the client went away: not Herald's failure
+		h.log.DebugContext(r.Context(), "client went away", "method", r.Method, "path", r.URL.Path, "error", err)
+		return
+	}
 	status := http.StatusInternalServerError
 	msg := "Something went wrong on our side."
 	switch herald.ErrorCode(err) {
