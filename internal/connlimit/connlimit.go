@@ -15,6 +15,7 @@ package connlimit
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -162,6 +163,19 @@ func (c *conn) SetReadDeadline(t time.Time) error {
 		}
 	}
 	return c.Conn.SetReadDeadline(t)
+}
+
+// ReadFrom lets net/http send files with sendfile(2) through the TCP
+// connection, as it would without the wrapper.
+func (c *conn) ReadFrom(r io.Reader) (int64, error) { return io.Copy(c.Conn, r) }
+
+// CloseWrite half-closes a TCP connection, which net/http does before
+// closing a connection after an error answer.
+func (c *conn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
 }
 
 // Close closes the connection and frees its place.
