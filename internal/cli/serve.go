@@ -212,7 +212,8 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- m.server.Serve(m.listener) }()
-	fmt.Fprintf(m.env.stdout, "Herald is listening on http://%s (API at %s%s)\n", m.Addr, m.Config.PublicURL, api.BasePath)
+	// A URL this machine can open, also when listening on every address.
+	fmt.Fprintf(m.env.stdout, "Herald is listening on %s (API at %s%s)\n", defaultPublicURL(m.listener.Addr()), m.Config.PublicURL, api.BasePath)
 	m.Log.Info("listening", "addr", m.Addr, "public_url", m.Config.PublicURL, "database", redactDSN(m.Config.DatabaseURL))
 	if w := publicURLWarning(m.Config.PublicURL); w != "" {
 		m.Log.Warn(w)
