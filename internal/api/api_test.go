@@ -62,6 +62,12 @@ type recorded struct {
 
 func setup(t testing.TB, rateLimit int) *fixture {
 	t.Helper()
+	return setupWithLog(t, rateLimit, slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+// setupWithLog is setup with the handler's and the app's logger.
+func setupWithLog(t testing.TB, rateLimit int, log *slog.Logger) *fixture {
+	t.Helper()
 	s, err := sqlite.Open(filepath.Join(t.TempDir(), "herald.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -71,7 +77,6 @@ func setup(t testing.TB, rateLimit int) *fixture {
 	if _, err := s.Migrate(context.Background(), c.Now()); err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	a := app.New(s, nil, app.Config{PublicURL: "https://herald.test"}, c.Now, log)
 	a.SetMedia(newTestMedia(t, mediaOptions{allowPrivate: true})) // media_test.go
 	key, err := secret.GenerateKey()

@@ -201,6 +201,10 @@ func (h *Handler) deleteMedia(w http.ResponseWriter, r *http.Request) error {
 // caching) without an API key: networks pull files from them.
 func (h *Handler) serveMediaFile(w http.ResponseWriter, r *http.Request) {
 	m, blobs, err := h.app.PublicMedia(r.Context(), r.PathValue("file"))
+	if err != nil && ClientGone(r) {
+		h.log.DebugContext(r.Context(), "client went away", "method", r.Method, "path", r.URL.Path, "error", err)
+		return
+	}
 	if err != nil {
 		status := StatusOf(err)
 		if status >= 500 {
@@ -209,7 +213,9 @@ func (h *Handler) serveMediaFile(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, herald.ErrorMessage(err), status)
 		return
 	}
-	if err := media.ServeBlob(w, r, blobs, m.SHA256, m.MIME); err != nil {
+	if err := media.ServeBlob(w, r, blobs, m.SHA256, m.MIME); err != nil && ClientGone(r) {
+		h.log.DebugContext(r.Context(), "client went away", "method", r.Method, "path", r.URL.Path, "error", err)
+	} else if err != nil {
 		h.log.ErrorContext(r.Context(), "serve media", "path", r.URL.Path, "media_id", m.ID, "error", err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/app"
 	"github.com/heraldhq/herald/internal/clientaddr"
+	"github.com/heraldhq/herald/internal/connlimit"
 )
 
 // route is one endpoint: how to serve it and how to document it.
@@ -86,6 +87,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rt route) error 
 	limitKey := "ip:" + clientaddr.FromRequest(r)
 	if authErr == nil {
 		limitKey = "key:" + key.ID
+		connlimit.MarkAuthenticated(r.Context()) // keeps the connection's full idle timeout
 	}
 	if err := h.limit(w, limitKey); err != nil {
 		return err

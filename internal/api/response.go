@@ -54,6 +54,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // writeError writes err as {"message": ...} with its status, and logs it
 // when it is Herald's fault: the one place errors are logged.
 func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	if ClientGone(r) {
+		log.DebugContext(r.Context(), "client went away", "method", r.Method, "path", r.URL.Path, "error", err)
+		w.WriteHeader(StatusClientClosedRequest)
+		return
+	}
 	status := StatusOf(err)
 	switch {
 	case status == http.StatusNotImplemented:
@@ -69,3 +74,13 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	}
 	writeJSON(w, status, errorBody{Message: herald.ErrorMessage(err)})
 }
+
+// StatusClientClosedRequest is the status recorded (never received) for a
+// request whose client went away before the answer: nginx's 499.
+const StatusClientClosedRequest = 499
+
+// ClientGone reports whether the client of r disconnected (or cancelled
+// its request): net/http then cancels the request's context, and whatever
+// failed after it is no fault of Herald's, only a client abort, logged at
+// debug level and never as a server error.
+func ClientGone(r *http.Request) bool { return r.Context().Err() != nil }

@@ -90,33 +90,55 @@ Usage:
 Every setting has a flag and an environment variable (the flag wins):
 `)
 	for _, s := range config.Settings() {
-		def := s.Default
-		if def == "" {
-			def = "-"
+		help, def := s.Described()
+		if def != "" {
+			help += " (default " + def + ")"
 		}
-		fmt.Fprintf(w, "  --%-24s $%-30s %s (default %s)\n", s.Flag, s.Env, s.Help, def)
+		fmt.Fprintf(w, "  --%-24s $%-30s %s\n", s.Flag, s.Env, help)
 	}
 	fmt.Fprint(w, `
 Run "herald <command> --help" for a command's own flags.
 `)
 }
 
-// Version returns Herald's version from the build information.
+// Version returns Herald's version from the build information: the module
+// version ("devel" for a build from source) and the VCS revision the binary
+// was built from, such as "devel (1a2b3c4d5e6f, modified)".
 func Version() string {
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
-		return "dev"
+		return "devel"
 	}
+	return versionOf(info)
+}
+
+// versionOf formats a build's version; "modified" says the work tree had
+// uncommitted changes.
+func versionOf(info *debug.BuildInfo) string {
 	v := info.Main.Version
+	if v == "" || v == "(devel)" {
+		v = "devel"
+	}
+	var rev string
+	var modified bool
 	for _, s := range info.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-			return v + " (" + s.Value[:12] + ")"
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value == "true"
 		}
 	}
-	if v == "" {
-		v = "dev"
+	if rev == "" {
+		return v
 	}
-	return v
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if modified {
+		rev += ", modified"
+	}
+	return v + " (" + rev + ")"
 }
 
 func newFlagSet(name string, e *env) *flag.FlagSet {

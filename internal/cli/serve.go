@@ -8,12 +8,15 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/api"
 	"github.com/heraldhq/herald/internal/app"
 	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/connlimit"
 	"github.com/heraldhq/herald/internal/mailer"
 	"github.com/heraldhq/herald/internal/web"
 )
@@ -55,9 +58,21 @@ func runServe(ctx context.Context, e *env, args []string) error {
 }
 
 // Open opens the database, applies migrations, creates the first user on an
-// empty database, and starts listening.
-func (m *Main) Open(ctx context.Context) error {
+// empty database, and starts listening. When it fails it releases what it
+// took (the database and the listening socket) before returning.
+func (m *Main) Open(ctx context.Context) (err error) {
 	m.Log = newLogger(m.Config, m.env.stderr)
+	defer func() {
+		if err != nil {
+			m.release()
+		}
+	}()
+	fileLimit, raised, err := raiseFileLimit()
+	if err != nil {
+		m.Log.Warn("could not raise the open-file limit", "limit", fileLimit, "error", err)
+	} else if fileLimit > 0 {
+		m.Log.Info("open-file limit", "limit", fileLimit, "raised", raised)
+	}
 	db, applied, err := openStore(ctx, m.Config, m.env.now())
 	if err != nil {
 		return err
@@ -70,10 +85,16 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
 	}
-	m.listener = ln
+	limits := connlimit.NewListener(ln, connlimit.Config{
+		PerAddress:          m.Config.MaxConnectionsPerIP,
+		Total:               maxConnections(m.Config.MaxConnections, fileLimit),
+		UnauthenticatedIdle: unauthenticatedIdleTimeout,
+		Exempt:              m.Config.TrustedProxies.Trusts, // a proxy's connections carry many clients
+	}, m.Log)
+	m.listener = limits
 	m.Addr = ln.Addr().String()
 	if m.Config.PublicURL == "" {
-		m.Config.PublicURL = "http://" + m.Addr
+		m.Config.PublicURL = defaultPublicURL(ln.Addr())
 	}
 	m.App = app.New(db, nil, app.Config{PublicURL: m.Config.PublicURL}, m.env.now, m.Log)
 	if m.Config.SMTPURL != "" {
@@ -117,14 +138,73 @@ func (m *Main) Open(ctx context.Context) error {
 	mux.Handle(app.MediaPath, handler) // public media URLs, no API key
 	mux.Handle("/", web.NewHandler(m.App, m.Log))
 	m.server = &http.Server{
-		Handler:           m.Config.TrustedProxies.Handler(mux), // the client's address, for limits and throttling
+		Handler:           noSniff(m.Config.TrustedProxies.Handler(mux)), // the client's address, for limits and throttling
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,
 		WriteTimeout:      2 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
 	}
+	limits.Configure(m.server)
 	return nil
+}
+
+// unauthenticatedIdleTimeout is how long a keep-alive connection that has
+// made no authenticated request (API key or session) may stay idle; an
+// authenticated one keeps the server's IdleTimeout (2 minutes).
+const unauthenticatedIdleTimeout = 10 * time.Second
+
+// maxConnections returns the cap on open connections: the setting, or three
+// quarters of the open-file limit, leaving the rest to the database, media
+// files and outgoing requests.
+func maxConnections(setting int, fileLimit uint64) int {
+	if setting > 0 {
+		return setting
+	}
+	if fileLimit == 0 {
+		return 10_000 // no open-file limit to go by
+	}
+	return int(min(max(fileLimit/4*3, 64), 1<<20))
+}
+
+// defaultPublicURL is the public URL when none is set: the listening
+// address, with localhost for an unspecified one (0.0.0.0 or ::), which no
+// browser can open.
+func defaultPublicURL(addr net.Addr) string {
+	ta, ok := addr.(*net.TCPAddr)
+	if !ok {
+		return "http://" + addr.String()
+	}
+	host := ta.IP.String()
+	if ta.IP.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, strconv.Itoa(ta.Port))
+}
+
+// publicURLWarning says why networks cannot reach a public URL on a
+// loopback or unspecified address, or returns "".
+func publicURLWarning(publicURL string) string {
+	u, err := url.Parse(publicURL)
+	if err != nil {
+		return ""
+	}
+	host := u.Hostname()
+	ip := net.ParseIP(host)
+	if host != "localhost" && !strings.HasSuffix(host, ".localhost") && (ip == nil || !(ip.IsLoopback() || ip.IsUnspecified())) {
+		return ""
+	}
+	return "the public URL " + publicURL + " is only reachable from this machine: networks cannot fetch media from it " +
+		"(Instagram, Threads, TikTok, Pinterest) and OAuth sign-ins cannot come back to it; set HERALD_PUBLIC_URL (--public-url) to the address they reach Herald at"
+}
+
+// noSniff forbids browsers to guess a content type other than the one
+// declared, on every answer (API, web pages, media, health checks).
+func noSniff(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		next.ServeHTTP(w, r)
+	})
 }
 
 // Run serves until ctx ends, then shuts down gracefully within the shutdown
@@ -143,8 +223,12 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- m.server.Serve(m.listener) }()
-	fmt.Fprintf(m.env.stdout, "Herald is listening on http://%s (API at %s%s)\n", m.Addr, m.Config.PublicURL, api.BasePath)
+	// A URL this machine can open, also when listening on every address.
+	fmt.Fprintf(m.env.stdout, "Herald is listening on %s (API at %s%s)\n", defaultPublicURL(m.listener.Addr()), m.Config.PublicURL, api.BasePath)
 	m.Log.Info("listening", "addr", m.Addr, "public_url", m.Config.PublicURL, "database", redactDSN(m.Config.DatabaseURL))
+	if w := publicURLWarning(m.Config.PublicURL); w != "" {
+		m.Log.Warn(w)
+	}
 	var serveErr error
 	select {
 	case serveErr = <-errc:
@@ -163,15 +247,24 @@ func (m *Main) Run(ctx context.Context) error {
 	return serveErr
 }
 
-// Close releases the database.
+// Close releases the listener (when Run did not close it) and the database.
 func (m *Main) Close() error {
-	if m.listener != nil && m.server == nil {
+	return m.release()
+}
+
+// release closes the listener (closing it again after Run is harmless) and
+// the database; calling it again does nothing.
+func (m *Main) release() error {
+	if m.listener != nil {
 		m.listener.Close()
 	}
+	m.listener = nil
+	var err error
 	if m.db != nil {
-		return m.db.Close()
+		err = m.db.Close()
+		m.db = nil
 	}
-	return nil
+	return err
 }
 
 // isConflict reports a unique violation: another node created the first

@@ -59,6 +59,12 @@ func (p Proxies) String() string {
 	return strings.Join(s, ",")
 }
 
+// Trusts reports whether addr ("10.0.0.2", "::1") is a trusted proxy.
+func (p Proxies) Trusts(addr string) bool {
+	a, err := netip.ParseAddr(addr)
+	return err == nil && p.trusts(a.Unmap())
+}
+
 func (p Proxies) trusts(a netip.Addr) bool {
 	for _, n := range p {
 		if n.Contains(a) {

@@ -97,3 +97,16 @@ func TestClientAddr(t *testing.T) {
 		})
 	}
 }
+
+func TestTrusts(t *testing.T) {
+	t.Parallel()
+	p, err := ParseProxies("10.0.0.0/8, ::1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for addr, want := range map[string]bool{"10.1.2.3": true, "::1": true, "::ffff:10.0.0.1": true, "11.0.0.1": false, "127.0.0.1": false, "garbage": false, "": false} {
+		if got := p.Trusts(addr); got != want {
+			t.Errorf("Trusts(%q) = %v, want %v", addr, got, want)
+		}
+	}
+}

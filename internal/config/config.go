@@ -40,12 +40,29 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client (for rate limits and sign-in throttling).
 	TrustedProxies clientaddr.Proxies
+	// MaxConnections caps open client connections in total; 0 derives it
+	// from the process's open-file limit.
+	MaxConnections int
+	// MaxConnectionsPerIP caps open connections from one client address;
+	// 0 means no cap.
+	MaxConnectionsPerIP int
 }
 
 // Setting describes one setting: its flag, environment variable, default and
 // help, so that --help and the README say the same.
 type Setting struct {
 	Flag, Env, Default, Help string
+}
+
+// Described returns the setting's help without its default, and its default
+// as --help shows it: Default, or the text of a "(default: ...)" that ends
+// Help when the default is computed (such as <data-dir>/herald.db); "" when
+// there is none. --help then shows each default once.
+func (s Setting) Described() (help, def string) {
+	if i := strings.LastIndex(s.Help, " (default: "); s.Default == "" && i >= 0 && strings.HasSuffix(s.Help, ")") {
+		return s.Help[:i], s.Help[i+len(" (default: ") : len(s.Help)-1]
+	}
+	return s.Help, s.Default
 }
 
 // Settings returns the settings of `herald serve` (the other commands use
@@ -55,7 +72,7 @@ func Settings() []Setting {
 		{"addr", "HERALD_ADDR", "127.0.0.1:8080", "address to listen on (host:port; port 0 picks a free one)"},
 		{"data-dir", "HERALD_DATA_DIR", "./herald-data", "directory for the SQLite database, media and the secret key file"},
 		{"database-url", "HERALD_DATABASE_URL", "", "SQLite file path, or postgres://user@host/db for several nodes (default: <data-dir>/herald.db)"},
-		{"public-url", "HERALD_PUBLIC_URL", "", "URL where users and networks reach this Herald (default: http://<addr>)"},
+		{"public-url", "HERALD_PUBLIC_URL", "", "URL where users and networks reach this Herald (default: http://<addr>, with localhost for 0.0.0.0 or ::)"},
 		{"rate-limit", "HERALD_RATE_LIMIT", "60", "API requests per minute per API key"},
 		{"trusted-proxies", "HERALD_TRUSTED_PROXIES", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For names the client (default: none, the socket's address counts)"},
 		{"log-level", "HERALD_LOG_LEVEL", "info", "debug, info, warn or error"},
@@ -72,6 +89,8 @@ func Settings() []Setting {
 		{"bluesky-app-url", "HERALD_BLUESKY_APP_URL", "https://bsky.app", "where links to published Bluesky posts point"},
 		{"smtp-url", "HERALD_SMTP_URL", "", "SMTP server that e-mails invitation links: smtp://user:pass@host:port (STARTTLS when offered) or smtps:// (default: none; the inviter gets the link)"},
 		{"smtp-from", "HERALD_SMTP_FROM", "", "sender address of Herald's e-mails (required with smtp-url)"},
+		{"max-connections", "HERALD_MAX_CONNECTIONS", "auto", "most open client connections in all (auto: three quarters of the open-file limit)"},
+		{"max-connections-per-ip", "HERALD_MAX_CONNECTIONS_PER_IP", "256", "most open connections from one client address (0: no cap; trusted proxies are exempt)"},
 	}, mediaSettings()...)
 }
 
@@ -88,7 +107,13 @@ func Bind(fs *flag.FlagSet, getenv func(string) string, names ...string) func() 
 			def = v
 		}
 		v := &stringValue{s: def, isBool: s.Default == "true" || s.Default == "false"}
-		fs.Var(v, s.Flag, s.Help+" ($"+s.Env+")")
+		// The flag package shows a non-empty default itself.
+		help, described := s.Described()
+		help += " ($" + s.Env + ")"
+		if def == "" && described != "" {
+			help += " (default " + described + ")"
+		}
+		fs.Var(v, s.Flag, help)
 		vals[s.Flag] = &v.s
 	}
 	get := func(name string) string {
@@ -116,6 +141,14 @@ func Bind(fs *flag.FlagSet, getenv func(string) string, names ...string) func() 
 		}
 		if c.Workers, err = strconv.Atoi(get("workers")); err != nil || c.Workers < 1 {
 			return nil, fmt.Errorf("workers: %q is not a positive integer", get("workers"))
+		}
+		if v := get("max-connections"); v != "auto" {
+			if c.MaxConnections, err = strconv.Atoi(v); err != nil || c.MaxConnections < 1 {
+				return nil, fmt.Errorf("max-connections: %q is not auto or a positive integer", v)
+			}
+		}
+		if c.MaxConnectionsPerIP, err = strconv.Atoi(get("max-connections-per-ip")); err != nil || c.MaxConnectionsPerIP < 0 {
+			return nil, fmt.Errorf("max-connections-per-ip: %q is not a whole number", get("max-connections-per-ip"))
 		}
 		if c.PublishTimeout, err = time.ParseDuration(get("publish-timeout")); err != nil || c.PublishTimeout < 5*time.Second {
 			return nil, fmt.Errorf("publish-timeout: %q is not a duration of at least 5s (such as 2m)", get("publish-timeout"))

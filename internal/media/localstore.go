@@ -23,7 +23,7 @@ var _ Store = (*LocalStore)(nil)
 
 // NewLocalStore returns a store rooted at dir, creating it if needed.
 func NewLocalStore(dir string) (*LocalStore, error) {
-	if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o700); err != nil {
 		return nil, fmt.Errorf("media: create store directory: %w", err)
 	}
 	return &LocalStore{dir: dir}, nil
@@ -53,7 +53,7 @@ func (s *LocalStore) Put(ctx context.Context, r io.Reader) (BlobInfo, error) {
 	if err := tmp.Sync(); err != nil {
 		return BlobInfo{}, fmt.Errorf("media: sync blob: %w", err)
 	}
-	if err := tmp.Chmod(0o644); err != nil {
+	if err := tmp.Chmod(0o600); err != nil {
 		return BlobInfo{}, fmt.Errorf("media: chmod blob: %w", err)
 	}
 	if err := tmp.Close(); err != nil {
@@ -64,7 +64,7 @@ func (s *LocalStore) Put(ctx context.Context, r io.Reader) (BlobInfo, error) {
 	if fi, err := os.Stat(final); err == nil && fi.Size() == n {
 		return BlobInfo{Key: key, Size: n, ModTime: fi.ModTime()}, nil
 	}
-	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(final), 0o700); err != nil {
 		return BlobInfo{}, fmt.Errorf("media: create blob directory: %w", err)
 	}
 	if err := os.Rename(tmp.Name(), final); err != nil {

@@ -9,7 +9,10 @@ import (
 // networks that pull media by URL (Instagram, Threads, TikTok, Pinterest)
 // and for browsers. It supports single and multiple byte ranges (206),
 // If-None-Match and If-Modified-Since (304), and If-Range, through
-// http.ServeContent. Because a key names fixed bytes, the ETag is the key and
+// http.ServeContent. Ranges are limited first (limitRanges): overlapping and
+// adjacent ones are merged, and a Range header longer than
+// MaxRangeHeaderBytes or naming more than MaxRanges ranges gets the whole
+// file (200), so no request costs more than the file once. Because a key names fixed bytes, the ETag is the key and
 // the response may be cached forever.
 //
 // The caller maps its public, unguessable id to key and mimeType; ServeBlob
@@ -43,6 +46,13 @@ func ServeBlob(w http.ResponseWriter, r *http.Request, store Store, key, mimeTyp
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
 	h.Set("Cross-Origin-Resource-Policy", "cross-origin")
+	if rh := r.Header.Get("Range"); rh != "" {
+		if limited := limitRanges(rh, bi.Size); limited == "" {
+			r.Header.Del("Range")
+		} else {
+			r.Header.Set("Range", limited)
+		}
+	}
 	http.ServeContent(w, r, "", bi.ModTime, blob)
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -54,6 +55,7 @@ func testServeBlob(t *testing.T, store Store) {
 		status     int
 		wantHeader map[string]string
 		body       []byte // nil: not checked
+		multipart  bool   // a 206 of several parts
 	}{
 		{name: "full GET", method: "GET", status: 200,
 			wantHeader: map[string]string{"Content-Length": "10000", "Accept-Ranges": "bytes"}, body: content},
@@ -75,6 +77,22 @@ func testServeBlob(t *testing.T, store Store) {
 		{name: "if-none-match other", method: "GET", header: map[string]string{"If-None-Match": `"other"`}, status: 200, body: content},
 		{name: "if-range matching", method: "GET", header: map[string]string{"Range": "bytes=0-9", "If-Range": etag}, status: 206, body: content[:10]},
 		{name: "if-range stale", method: "GET", header: map[string]string{"Range": "bytes=0-9", "If-Range": `"stale"`}, status: 200, body: content},
+		// Ranges are limited: merged when they overlap or touch, the whole
+		// file when too many remain or the header is too long.
+		{name: "overlapping ranges merged", method: "GET", header: map[string]string{"Range": "bytes=20-29,0-9,5-19"}, status: 206,
+			wantHeader: map[string]string{"Content-Range": "bytes 0-29/10000", "Content-Length": "30"}, body: content[:30]},
+		{name: "adjacent ranges merged", method: "GET", header: map[string]string{"Range": manyRanges(100, 10, 0)}, status: 206,
+			wantHeader: map[string]string{"Content-Range": "bytes 0-999/10000", "Content-Length": "1000"}, body: content[:1000]},
+		{name: "sixteen ranges", method: "GET", header: map[string]string{"Range": manyRanges(16, 10, 10)}, status: 206, multipart: true},
+		{name: "seventeen ranges", method: "GET", header: map[string]string{"Range": manyRanges(17, 10, 10)}, status: 200,
+			wantHeader: map[string]string{"Content-Length": "10000"}, body: content},
+		{name: "long header", method: "GET", header: map[string]string{"Range": "bytes=0-9" + strings.Repeat(",0-9", MaxRangeHeaderBytes/4)}, status: 200, body: content},
+		{name: "60,000 ranges", method: "GET", header: map[string]string{"Range": manyRanges(60_000, 1, 1)}, status: 200,
+			wantHeader: map[string]string{"Content-Length": "10000"}, body: content},
+		{name: "unsatisfiable ranges", method: "GET", header: map[string]string{"Range": "bytes=10000-10010,20000-"}, status: 416,
+			wantHeader: map[string]string{"Content-Range": "bytes */10000"}},
+		{name: "unsatisfiable ranges dropped", method: "GET", header: map[string]string{"Range": "bytes=20000-,0-9"}, status: 206,
+			wantHeader: map[string]string{"Content-Range": "bytes 0-9/10000"}, body: content[:10]},
 		{name: "unknown key", method: "GET", path: "/m/" + strings.Repeat("0", 64), status: 404},
 		{name: "not a key", method: "GET", path: "/m/..%2F..%2Fetc%2Fpasswd", status: 404},
 		{name: "POST", method: "POST", status: 405, wantHeader: map[string]string{"Allow": "GET, HEAD"}},
@@ -116,7 +134,7 @@ func testServeBlob(t *testing.T, store Store) {
 				}
 			}
 			if tt.status == 200 || tt.status == 206 {
-				if got := resp.Header.Get("Content-Type"); got != MIMEMP4 {
+				if got := resp.Header.Get("Content-Type"); got != MIMEMP4 && !(tt.multipart && strings.HasPrefix(got, "multipart/byteranges;")) {
 					t.Errorf("Content-Type = %q, want %q", got, MIMEMP4)
 				}
 				if _, err := time.Parse(http.TimeFormat, resp.Header.Get("Last-Modified")); err != nil {
@@ -167,6 +185,41 @@ func testServeBlob(t *testing.T, store Store) {
 			t.Errorf("after two parts: %v, want EOF", err)
 		}
 	})
+}
+
+// manyRanges returns a Range header of n ranges of length bytes each, gap
+// bytes apart.
+func manyRanges(n, length, gap int) string {
+	parts := make([]string, n)
+	for i := range parts {
+		start := i * (length + gap)
+		parts[i] = strconv.Itoa(start) + "-" + strconv.Itoa(start+length-1)
+	}
+	return "bytes=" + strings.Join(parts, ",")
+}
+
+func TestLimitRanges(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, header, want string }{
+		{"one", "bytes=0-9", "bytes=0-9"},
+		{"sorted and merged", "bytes=50-59, 0-9,10-19,5-7", "bytes=0-19,50-59"},
+		{"open-ended swallows the rest", "bytes=100-,0-9,200-300", "bytes=0-9,100-999"},
+		{"suffix", "bytes=-10,0-0", "bytes=0-0,990-999"},
+		{"end past the size", "bytes=900-5000", "bytes=900-999"},
+		{"not bytes", "items=0-9", "items=0-9"},
+		{"malformed kept for ServeContent", "bytes=9-1", "bytes=9-1"},
+		{"none satisfiable kept", "bytes=1000-", "bytes=1000-"},
+		{"too many", manyRanges(MaxRanges+1, 1, 1), ""},
+		{"too long", "bytes=" + strings.Repeat("0", MaxRangeHeaderBytes), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := limitRanges(tt.header, 1000); got != tt.want {
+				t.Errorf("limitRanges(%q) = %q, want %q", tt.header, got, tt.want)
+			}
+		})
+	}
 }
 
 // brokenStore fails every call, as an unreachable bucket would.

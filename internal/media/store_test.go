@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -230,3 +232,40 @@ func testStore(t *testing.T, newStore func(t *testing.T) Store) {
 type failingReader struct{ err error }
 
 func (f *failingReader) Read([]byte) (int, error) { return 0, f.err }
+
+// TestLocalStoreModes checks that only Herald's user can read the media
+// directory and its files: the owner may keep private drafts there.
+func TestLocalStoreModes(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "media")
+	s, err := NewLocalStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Put(context.Background(), strings.NewReader("private draft")); err != nil {
+		t.Fatal(err)
+	}
+	files := 0
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		want := fs.FileMode(0o600)
+		if d.IsDir() {
+			want = 0o700
+		} else {
+			files++
+		}
+		if fi.Mode().Perm() != want {
+			t.Errorf("%s has mode %v, want %v", path, fi.Mode().Perm(), want)
+		}
+		return nil
+	})
+	if err != nil || files != 1 {
+		t.Fatalf("walk: %v, %d files", err, files)
+	}
+}

@@ -22,6 +22,7 @@ import (
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/app"
 	"github.com/heraldhq/herald/internal/clientaddr"
+	"github.com/heraldhq/herald/internal/connlimit"
 )
 
 //go:embed templates/*.html
@@ -127,6 +128,9 @@ func (h *Handler) requireSession(next sessionHandler) http.Handler {
 			token = c.Value
 		}
 		s, u, err := h.app.AuthenticateSession(r.Context(), token)
+		if err == nil {
+			connlimit.MarkAuthenticated(r.Context()) // keeps the connection's full idle timeout
+		}
 		if err != nil {
 			if herald.ErrorCode(err) != herald.EUNAUTHORIZED {
 				h.fail(w, r, err)
@@ -149,6 +153,10 @@ func (h *Handler) requireSession(next sessionHandler) http.Handler {
 }
 
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Context().Err() != nil { // the client went away: not Herald's failure
+		h.log.DebugContext(r.Context(), "client went away", "method", r.Method, "path", r.URL.Path, "error", err)
+		return
+	}
 	status := http.StatusInternalServerError
 	msg := "Something went wrong on our side."
 	switch herald.ErrorCode(err) {

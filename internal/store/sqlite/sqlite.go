@@ -56,6 +56,9 @@ func Open(path string) (*Store, error) {
 			return nil, fmt.Errorf("create database directory: %w", err)
 		}
 	}
+	if err := restrictFiles(path); err != nil {
+		return nil, err
+	}
 	write, err := openDB(dsn(path, false))
 	if err != nil {
 		return nil, err
@@ -78,6 +81,34 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// restrictFiles makes the database readable by its owner only: it creates
+// a missing database file with mode 0600 (SQLite gives its -wal and -shm
+// files the database file's mode) and takes group and other permissions
+// away from existing ones, which older versions created 0644.
+func restrictFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err == nil {
+		return f.Close()
+	}
+	if !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		} else if err != nil {
+			return err
+		}
+		if perm := fi.Mode().Perm(); fi.Mode().IsRegular() && perm&0o077 != 0 {
+			if err := os.Chmod(p, perm&^0o077); err != nil {
+				return fmt.Errorf("restrict %s to its owner: %w", p, err)
+			}
+		}
+	}
+	return nil
 }
 
 // openDB opens a pool whose connections cache their prepared statements.

@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -143,4 +144,40 @@ func TestStatementCacheEvicts(t *testing.T) {
 	if fmt.Sprint(got) != "[1 2 3]" {
 		t.Errorf("rows of the evicted statement = %v", got)
 	}
+}
+
+// TestFileModes checks that the database, its -wal and -shm files and the
+// directory created for them are readable by Herald's user only, also for a
+// database an older version created 0644.
+func TestFileModes(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "data")
+	path := filepath.Join(dir, "herald.db")
+	check := func(t *testing.T) {
+		t.Helper()
+		s, err := sqlite.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		if _, err := s.Migrate(context.Background(), time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		for p, want := range map[string]os.FileMode{dir: 0o700, path: 0o600, path + "-wal": 0o600, path + "-shm": 0o600} {
+			fi, err := os.Stat(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fi.Mode().Perm() != want {
+				t.Errorf("%s has mode %v, want %v", filepath.Base(p), fi.Mode().Perm(), want)
+			}
+		}
+	}
+	t.Run("new", check)
+	// The -wal and -shm files are removed at close; SQLite recreates them
+	// with the database file's mode.
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("created 0644 before", check)
 }
