@@ -102,6 +102,8 @@ func NewHandler(a *app.App, cfg Config, log *slog.Logger, now func() time.Time) 
 			query: ws, body: createPostRequest{}, resp: validatePostResponse{}, h: h.validatePost},
 		{method: "GET", path: "/post", tag: "Posts", summary: "List post groups, newest first",
 			query: []param{workspaceParam, {name: "statuses", array: true, enum: postStatusNames(), desc: "Filter by status; repeat the parameter or join with commas; case-insensitive."},
+				{name: "statuses[]", array: true, enum: postStatusNames(), desc: "Herald extension: an alias of statuses, as axios (qs) sends arrays."},
+				{name: "status", array: true, enum: postStatusNames(), desc: "Herald extension: an alias of statuses."},
 				{name: "late", desc: "Herald extension: true keeps only scheduled posts past their time (with the reason on each target)."},
 				{name: "page", typ: "integer", desc: "0-based page number (default 0)."}, {name: "perPage", typ: "integer", desc: "Page size (default 10, at most 50; larger values are clamped)."}},
 			resp: []postGroupResponse{}, h: h.listPosts},

@@ -221,6 +221,8 @@ func TestErrorsAreJSONWithTheRightStatus(t *testing.T) {
 		{"option of wrong type", "POST", base + "/post" + ws, "k", `{"caption": "x", "options": {"mastodon": {"sensitive": true}}}`, nil, 400, "options: must be a string (got bool)"},
 		{"bad language", "POST", base + "/post" + ws, "k", `{"caption": "x", "options": {"bluesky": {"language": "english!"}}}`, nil, 400, "options.bluesky.language"},
 		{"unknown status", "GET", base + "/post" + ws + "&statuses=FOO", "k", nil, nil, 400, "statuses: \"FOO\" is not a post status"},
+		{"unknown status in an alias", "GET", base + "/post" + ws + "&status=FOO", "k", nil, nil, 400, "status: \"FOO\" is not a post status"},
+		{"unknown status in the axios alias", "GET", base + "/post" + ws + "&statuses[]=FOO", "k", nil, nil, 400, "statuses[]: \"FOO\" is not a post status"},
 		{"bad page", "GET", base + "/post" + ws + "&page=x", "k", nil, nil, 400, "page: \"x\" is not an integer"},
 		{"negative page", "GET", base + "/post" + ws + "&page=-1", "k", nil, nil, 400, "page: must be 0 or more"},
 		{"zero perPage", "GET", base + "/post" + ws + "&perPage=0", "k", nil, nil, 400, "perPage: must be at least 1"},

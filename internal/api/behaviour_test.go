@@ -219,6 +219,10 @@ func TestListPostsPaging(t *testing.T) {
 	}{
 		{"", 10}, {"&perPage=500", 50}, {"&perPage=50&page=1", 10}, {"&statuses=SCHEDULED&perPage=50", 20},
 		{"&statuses=scheduled&statuses=draft&perPage=50", 50}, {"&statuses=DRAFT,SCHEDULED&perPage=50&page=1", 10}, {"&statuses=POSTED", 0},
+		// The aliases: axios (qs) sends statuses[]=X, a person types status=X.
+		{"&statuses%5B%5D=SCHEDULED&perPage=50", 20}, {"&statuses[]=SCHEDULED&statuses[]=DRAFT&perPage=50", 50},
+		{"&status=SCHEDULED&perPage=50", 20}, {"&status=posted", 0}, {"&status=SCHEDULED&statuses=SCHEDULED&perPage=50", 20},
+		{"&status=DRAFT&statuses[]=SCHEDULED&perPage=50&page=1", 10},
 	} {
 		if got := count(tc.q); got != tc.want {
 			t.Errorf("GET /post%s = %d posts, want %d", tc.q, got, tc.want)
