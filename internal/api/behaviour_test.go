@@ -247,3 +247,61 @@ func TestRevokedKeyIsRefusedAtOnce(t *testing.T) {
 		t.Errorf("revoked key (just used, so remembered) = %d %s, want 403", s, b)
 	}
 }
+
+// TestPublishNow: a scheduledAt up to five minutes ago means "publish
+// now" (a client that sends the current time reaches Herald a moment
+// later); an older one is refused as in the past.
+func TestPublishNow(t *testing.T) {
+	t.Parallel()
+	f := setup(t, 1000)
+	ws := "?workspaceId=" + f.ws
+	prof := f.profile("bluesky", "ada.example")
+	now := f.clock.Now()
+	stamp := func(d time.Duration) string { return now.Add(d).Format(time.RFC3339Nano) }
+	nowOut := herald.FormatTime(now)
+	for _, tc := range []struct {
+		name    string
+		ago     time.Duration
+		status  int
+		want    string // scheduledAt stored, or a part of the message
+		refused bool
+	}{
+		{"now", 0, 201, nowOut, false},
+		{"a second ago", -time.Second, 201, nowOut, false},
+		{"almost five minutes ago", -app.PublishNowGrace + time.Millisecond, 201, nowOut, false},
+		{"five minutes ago", -app.PublishNowGrace, 201, nowOut, false},
+		{"just over five minutes ago", -app.PublishNowGrace - time.Millisecond, 400, "is in the past", true},
+		{"an hour ago", -time.Hour, 400, "up to 5 minutes ago means publish now", true},
+		{"in a minute", time.Minute, 201, herald.FormatTime(now.Add(time.Minute)), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body, _ := f.do("POST", base+"/post"+ws, f.key, map[string]any{"caption": tc.name, "socialProfileIds": []string{prof}, "scheduledAt": stamp(tc.ago)})
+			if status != tc.status {
+				t.Fatalf("POST /post at %s = %d %s, want %d", stamp(tc.ago), status, body, tc.status)
+			}
+			if tc.refused {
+				if !strings.Contains(string(body), "scheduledAt: ") || !strings.Contains(string(body), tc.want) {
+					t.Errorf("message = %s, want it to name scheduledAt and say %q", body, tc.want)
+				}
+				return
+			}
+			id := decode[map[string]string](t, body)["id"]
+			p := decode[map[string]any](t, f.ok("GET", base+"/post/"+id, nil, 200))
+			if p["status"] != "SCHEDULED" || p["scheduledAt"] != tc.want {
+				t.Errorf("post = %v %v, want SCHEDULED at %s", p["status"], p["scheduledAt"], tc.want)
+			}
+			if tgt := p["socialProfiles"].([]any)[0].(map[string]any); tgt["late"] != false {
+				t.Errorf("a post to publish now is late: %v", tgt)
+			}
+		})
+	}
+	// Rescheduling follows the same rule.
+	id := decode[map[string]string](t, f.ok("POST", base+"/post"+ws, map[string]any{"caption": "draft", "socialProfileIds": []string{prof}}, 201))["id"]
+	if status, body, _ := f.do("PATCH", base+"/post/"+id, f.key, map[string]any{"scheduledAt": stamp(-10 * time.Minute)}); status != 400 || !strings.Contains(string(body), "in the past") {
+		t.Errorf("PATCH ten minutes ago = %d %s, want 400 in the past", status, body)
+	}
+	f.ok("PATCH", base+"/post/"+id, map[string]any{"scheduledAt": stamp(-2 * time.Minute)}, 200)
+	if p := decode[map[string]any](t, f.ok("GET", base+"/post/"+id, nil, 200)); p["status"] != "SCHEDULED" || p["scheduledAt"] != nowOut {
+		t.Errorf("after PATCH two minutes ago: %v %v, want SCHEDULED at %s", p["status"], p["scheduledAt"], nowOut)
+	}
+}

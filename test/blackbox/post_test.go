@@ -211,7 +211,7 @@ func postErrorCases(s *server, t *testing.T) (ws string, cases []postErrorCase) 
 		pe("impossible date", q, body(y+"-02-30T09:00:00Z", m), 400, "scheduledAt"),
 		pe("unix time string", q, body("1767225600", m), 400, "scheduledAt"),
 		pe("past date", q, body("2020-01-01T00:00:00Z", m), 400, "scheduledAt", "past"),
-		pe("a minute ago", q, body(time.Now().Add(-time.Minute).UTC().Format(time.RFC3339), m), 400, "scheduledAt", "past"),
+		pe("ten minutes ago", q, body(time.Now().Add(-10*time.Minute).UTC().Format(time.RFC3339), m), 400, "scheduledAt", "past", "publish now"),
 		pe("too far ahead", q, body(strconv.Itoa(time.Now().Year()+20)+"-01-01T00:00:00Z", m), 400, "scheduledAt"),
 		pe("scheduled without profiles", q, body(at), 400, "socialProfileIds"),
 		pe("scheduled to a broken profile", q, body(at, broken), 400, "socialProfileIds[0]"),
