@@ -305,3 +305,41 @@ func TestPublishNow(t *testing.T) {
 		t.Errorf("after PATCH two minutes ago: %v %v, want SCHEDULED at %s", p["status"], p["scheduledAt"], nowOut)
 	}
 }
+
+// TestLateTargets: lateness is one rule for every target (herald.LateAfter):
+// a target published 20 s after its time, after downtime, is late and says
+// so; one published within the threshold is not.
+func TestLateTargets(t *testing.T) {
+	t.Parallel()
+	f := setup(t, 1000)
+	ws := "?workspaceId=" + f.ws
+	onTime, late := f.profile("bluesky", "on-time.example"), f.profile("discord", "late")
+	at := f.clock.Now().Add(time.Minute)
+	id := decode[map[string]string](t, f.ok("POST", base+"/post"+ws, map[string]any{"caption": "x", "socialProfileIds": []string{onTime, late}, "scheduledAt": at.Format(time.RFC3339)}, 201))["id"]
+	post, err := f.store.FindPostByID(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tg := range post.Targets {
+		d := 2 * time.Second
+		if tg.SocialProfileID == late {
+			d = 20 * time.Second
+		}
+		published := at.Add(d)
+		tg.State, tg.PublishedAt, tg.UpdatedAt, tg.RemoteURL = herald.TargetPublished, &published, published, "https://example.net/1"
+		if err := f.store.UpdatePostTarget(context.Background(), tg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.clock.Add(time.Hour)
+	for _, tg := range decode[map[string]any](t, f.ok("GET", base+"/post/"+id, nil, 200))["socialProfiles"].([]any) {
+		tg := tg.(map[string]any)
+		prof := tg["socialProfile"].(map[string]any)["id"]
+		switch {
+		case prof == late && (tg["late"] != true || !strings.Contains(fmt.Sprint(tg["lateReason"]), "Published 20s after its time")):
+			t.Errorf("target published 20 s late = late %v, reason %v; want late, saying by how much", tg["late"], tg["lateReason"])
+		case prof == onTime && (tg["late"] != false || tg["lateReason"] != nil):
+			t.Errorf("target published 2 s after its time = late %v, reason %v; want on time", tg["late"], tg["lateReason"])
+		}
+	}
+}

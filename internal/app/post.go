@@ -52,19 +52,17 @@ type TargetCheck struct {
 	MaxCharacters int `json:"maxCharacters"`
 }
 
-// LateAfter is how long past its time a scheduled target is reported late.
-const LateAfter = time.Minute
-
-// IsLate reports whether a target should have been published by now.
+// IsLate reports whether a target is late (herald.LateAfter).
 func (a *App) IsLate(p *herald.Post, t *herald.PostTarget) bool {
-	return p.ScheduledAt != nil && (t.State == herald.TargetScheduled || t.State == herald.TargetPublishing) &&
-		a.Now().Sub(*p.ScheduledAt) > LateAfter
+	return p.TargetLate(t, a.Now())
 }
 
-// LateReason says why a late target waits.
-func (a *App) LateReason(t *herald.PostTarget) string {
+// LateReason says why a late target was or is late.
+func (a *App) LateReason(p *herald.Post, t *herald.PostTarget) string {
 	switch {
-	case t.State == herald.TargetPublishing:
+	case t.State == herald.TargetPublished && p.ScheduledAt != nil:
+		return fmt.Sprintf("Published %s after its time: Herald was stopped or busy then, or the network asked it to wait.", t.OutcomeAt(a.Now()).Sub(*p.ScheduledAt).Round(time.Second))
+	case t.State.Busy():
 		return "An attempt to publish is under way or was interrupted; Herald checks with the network before trying again."
 	case t.ErrorMessage != "":
 		return t.ErrorMessage
@@ -310,7 +308,7 @@ func (a *App) ListPosts(ctx context.Context, p ListPostsParams) ([]*herald.Post,
 	if p.Late {
 		// Late posts are scheduled ones past their time; a group that is
 		// partly published stays SCHEDULED until its last target ends.
-		before := a.Now().Add(-LateAfter)
+		before := a.Now().Add(-herald.LateAfter)
 		f.ScheduledBefore = &before
 		if len(f.Statuses) == 0 {
 			f.Statuses = []herald.PostStatus{herald.StatusScheduled}
