@@ -19,6 +19,7 @@ import (
 	"github.com/heraldhq/herald/internal/app"
 	"github.com/heraldhq/herald/internal/provider"
 	"github.com/heraldhq/herald/internal/provider/feed"
+	"github.com/heraldhq/herald/internal/provider/mastodon"
 	"github.com/heraldhq/herald/internal/secret"
 	"github.com/heraldhq/herald/internal/store/sqlite"
 )
@@ -82,7 +83,8 @@ func setup(t testing.TB, rateLimit int) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.SetProviders(provider.NewRegistry(feed.New(feed.Config{ItemURL: func(k string) string { return "https://herald.test/feeds/items/" + k }})), sealer)
+	a.SetProviders(provider.NewRegistry(feed.New(feed.Config{ItemURL: func(k string) string { return "https://herald.test/feeds/items/" + k }}),
+		mastodon.New(mastodon.Config{Now: c.Now}, http.DefaultClient)), sealer)
 	res, err := a.Init(context.Background(), app.InitParams{Email: "owner@example.org", Name: "Owner"})
 	if err != nil {
 		t.Fatal(err)
@@ -230,6 +232,10 @@ func TestErrorsAreJSONWithTheRightStatus(t *testing.T) {
 		{"odd post id", "DELETE", base + "/post/..%2f", "k", nil, nil, 404, "not found"},
 		{"unknown provider", "GET", base + "/social-profiles/connection-url" + ws + "&provider=myspace", "k", nil, nil, 400, "provider: \"myspace\" is not a supported network"},
 		{"credential provider", "GET", base + "/social-profiles/connection-url" + ws + "&provider=bluesky", "k", nil, nil, 400, "connected with credentials"},
+		{"network not supported yet", "GET", base + "/social-profiles/connection-url" + ws + "&provider=linkedin", "k", nil, nil, 400,
+			"provider: linkedin is not supported yet; Herald connects mastodon through a connection URL, and feed with POST /social-profiles and credentials, today"},
+		{"network not supported yet, by POST", "POST", base + "/social-profiles/connection-url" + ws, "k", `{"provider": "x"}`, nil, 400, "provider: twitter is not supported yet"},
+		{"no provider", "GET", base + "/social-profiles/connection-url" + ws, "k", nil, nil, 400, "provider: is required; Herald connects mastodon through a connection URL"},
 		{"role in upper case is fine", "POST", base + "/workspaces/" + f.ws + "/members", "k", `{"email": "upper@example.org", "role": "VIEWER"}`, nil, 201, ""},
 		{"bad role", "POST", base + "/workspaces/" + f.ws + "/members", "k", `{"email": "x@example.org", "role": "god"}`, nil, 400, "role: must be one of"},
 		{"bad e-mail", "POST", base + "/workspaces/" + f.ws + "/members", "k", `{"email": "nope"}`, nil, 400, "email: \"nope\" is not a valid e-mail"},

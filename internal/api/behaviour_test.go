@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -10,6 +11,9 @@ import (
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/app"
+	"github.com/heraldhq/herald/internal/provider"
+	"github.com/heraldhq/herald/internal/provider/mastodon"
+	"github.com/heraldhq/herald/internal/secret"
 )
 
 func TestRateLimit(t *testing.T) {
@@ -342,4 +346,37 @@ func TestLateTargets(t *testing.T) {
 			t.Errorf("target published 2 s after its time = late %v, reason %v; want on time", tg["late"], tg["lateReason"])
 		}
 	}
+}
+
+// unregisteredApp is a browser-connected network whose OAuth application
+// is not configured on this Herald.
+type unregisteredApp struct{ *mastodon.Provider }
+
+func (unregisteredApp) Name() string { return herald.ProviderLinkedIn }
+
+func (unregisteredApp) MissingSettings() []string {
+	return []string{"HERALD_LINKEDIN_CLIENT_ID", "HERALD_LINKEDIN_CLIENT_SECRET"}
+}
+
+// TestConnectionURLNamesMissingSettings: a network whose OAuth application
+// is not configured is refused at once, naming the settings, rather than
+// given a URL whose page then fails.
+func TestConnectionURLNamesMissingSettings(t *testing.T) {
+	t.Parallel()
+	f := setup(t, 1000)
+	key, err := secret.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer, err := secret.New(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.app.SetProviders(provider.NewRegistry(unregisteredApp{mastodon.New(mastodon.Config{}, http.DefaultClient)}, mastodon.New(mastodon.Config{}, http.DefaultClient)), sealer)
+	ws := "?workspaceId=" + f.ws
+	status, body, _ := f.do("GET", base+"/social-profiles/connection-url"+ws+"&provider=linkedin", f.key, nil)
+	if want := "provider: connecting LinkedIn needs settings this Herald lacks: set HERALD_LINKEDIN_CLIENT_ID and HERALD_LINKEDIN_CLIENT_SECRET"; status != 400 || !strings.Contains(string(body), want) {
+		t.Errorf("GET connection-url for linkedin without its app = %d %s, want 400 %q", status, body, want)
+	}
+	f.ok("GET", base+"/social-profiles/connection-url"+ws+"&provider=mastodon", nil, 200)
 }

@@ -87,7 +87,7 @@ func toProfile(p *herald.SocialProfile) socialProfileResponse {
 }
 
 type connectionURLRequest struct {
-	Provider string `json:"provider" required:"true" doc:"facebook, instagram, x (or twitter), linkedin, pinterest, tiktok, youtube, threads, googlebusiness, mastodon."`
+	Provider string `json:"provider" required:"true" doc:"A network Herald connects through a browser: mastodon today; Ocoya's others answer 400 until Herald supports them."`
 }
 
 type connectProfileRequest struct {
