@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/heraldhq/herald/client"
 )
@@ -81,7 +82,16 @@ func TestREADMEExamples(t *testing.T) {
 		}
 		posts := check(c.ListPosts(t.Context(), s.adminWorkspace, client.ListPostsOptions{}))(t)
 		if len(posts) != 2 {
-			t.Errorf("posts after the README = %d, want the draft and the post published now\nstdout:\n%s", len(posts), stdout.String())
+			t.Fatalf("posts after the README = %d, want the draft and the post published now\nstdout:\n%s", len(posts), stdout.String())
+		}
+		// The post "published now" is published at once, and not late.
+		now := posts[0]
+		for deadline := time.Now().Add(20 * time.Second); now.Status != "POSTED" && time.Now().Before(deadline); {
+			time.Sleep(100 * time.Millisecond)
+			now = *check(c.GetPost(t.Context(), now.ID))(t)
+		}
+		if now.Status != "POSTED" || len(now.SocialProfiles) != 1 || now.SocialProfiles[0].Late {
+			t.Errorf("the post published now = %+v, want POSTED on time", now)
 		}
 	})
 }
