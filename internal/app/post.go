@@ -66,6 +66,8 @@ func (a *App) LateReason(p *herald.Post, t *herald.PostTarget) string {
 		return "An attempt to publish is under way or was interrupted; Herald checks with the network before trying again."
 	case t.ErrorMessage != "":
 		return t.ErrorMessage
+	case (t.State == herald.TargetFailed || t.State == herald.TargetNeedsAttention) && p.ScheduledAt != nil:
+		return fmt.Sprintf("Its attempts ended %s after its time.", t.OutcomeAt(a.Now()).Sub(*p.ScheduledAt).Round(time.Second))
 	}
 	return "No publishing worker has picked it up yet: check that a Herald server is running and ready (GET /readyz)."
 }
