@@ -251,7 +251,7 @@ type profileRef struct {
 type targetResponse struct {
 	SocialProfile profileRef `json:"socialProfile"`
 	State         string     `json:"state" enum:"draft,scheduled,publishing,processing,published,failed,needs_attention" doc:"Herald extension: this target's publishing state."`
-	Late          bool       `json:"late" doc:"Herald extension: published, or still waiting, more than 10 seconds after scheduledAt (the same rule for every target)."`
+	Late          bool       `json:"late" doc:"Herald extension: published or ended, or still waiting, more than 10 seconds after scheduledAt (the same rule for every target)."`
 	LateReason    *string    `json:"lateReason" doc:"Herald extension: why a late target was or is late."`
 	NextAttemptAt *string    `json:"nextAttemptAt" doc:"Herald extension: when a deferred or retried target is tried again."`
 	Attempts      int        `json:"attempts" doc:"Herald extension."`
