@@ -18,6 +18,7 @@ const (
 	EUNIMPLEMENT   = "not_implemented"
 	EUNPROCESSABLE = "unprocessable" // well-formed but cannot be processed (idempotency key reuse)
 	ETOOLARGE      = "too_large"     // the request body is over the cap
+	EMEDIATYPE     = "media_type"    // the request body is not in a format the endpoint reads
 	EINTERNAL      = "internal"      // a bug or an unexpected failure
 )
 

@@ -59,6 +59,41 @@ const (
 // the target's post cannot be changed or deleted right now.
 func (s TargetState) Busy() bool { return s == TargetPublishing || s == TargetProcessing }
 
+// LateAfter is how long after its post's scheduledAt a target may be
+// published before it counts as late. Workers pick a due target up within a
+// second, so a target later than this waited for a reason: Herald was
+// stopped or overloaded, a network asked it to wait, or attempts failed.
+const LateAfter = 10 * time.Second
+
+// TargetLate reports whether t, a target of p, is late at now: when it
+// reached its outcome (published, failed or needs attention) more than
+// LateAfter after p's scheduledAt, or when it has not reached one yet and
+// now is more than LateAfter after it. Drafts are never late.
+func (p *Post) TargetLate(t *PostTarget, now time.Time) bool {
+	if p.ScheduledAt == nil || t.State == TargetDraft {
+		return false
+	}
+	return t.OutcomeAt(now).Sub(*p.ScheduledAt) > LateAfter
+}
+
+// OutcomeAt is when t reached its outcome: its publication time once
+// published, the time the failure was recorded once failed or needing
+// attention, and now while it is still on its way.
+func (t *PostTarget) OutcomeAt(now time.Time) time.Time {
+	switch t.State {
+	case TargetPublished, TargetProcessing:
+		if t.PublishedAt != nil {
+			return *t.PublishedAt
+		}
+		if t.State == TargetPublished {
+			return t.UpdatedAt
+		}
+	case TargetFailed, TargetNeedsAttention:
+		return t.UpdatedAt
+	}
+	return now
+}
+
 // PostTypeRegular is the only post type Herald creates.
 const PostTypeRegular = "REGULAR"
 

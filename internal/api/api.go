@@ -83,7 +83,7 @@ func NewHandler(a *app.App, cfg Config, log *slog.Logger, now func() time.Time) 
 		{method: "DELETE", path: "/social-profiles/{id}", tag: "Social profiles", summary: "Disconnect a social profile (Herald extension)",
 			desc: "Refused (409) while scheduled posts target the profile.", query: ws, resp: emptyResponse{}, h: h.deleteProfile},
 		{method: "GET", path: "/social-profiles/connection-url", tag: "Social profiles", summary: "Where to connect a network",
-			query: []param{workspaceParam, {name: "provider", required: true, desc: "facebook, instagram, twitter (or x), linkedin, pinterest, tiktok, youtube, threads, googlebusiness, mastodon."}},
+			query: []param{workspaceParam, {name: "provider", required: true, desc: "A network Herald connects through a browser: mastodon today. Ocoya's others (facebook, instagram, twitter or x, linkedin, pinterest, tiktok, youtube, threads, googlebusiness) answer 400 until Herald supports them; bluesky, discord, slack, telegram and feed are connected with POST /social-profiles."}},
 			resp:  app.ConnectionInfo{}, h: h.getConnectionURL},
 		{method: "POST", path: "/social-profiles/connection-url", tag: "Social profiles", summary: "Where to connect a network", query: ws, body: connectionURLRequest{}, resp: connectionURLResponse{}, status: 200, h: h.postConnectionURL},
 
@@ -112,6 +112,8 @@ func NewHandler(a *app.App, cfg Config, log *slog.Logger, now func() time.Time) 
 			query: ws, body: createPostRequest{}, resp: validatePostResponse{}, h: h.validatePost},
 		{method: "GET", path: "/post", tag: "Posts", summary: "List post groups, newest first",
 			query: []param{workspaceParam, {name: "statuses", array: true, enum: postStatusNames(), desc: "Filter by status; repeat the parameter or join with commas; case-insensitive."},
+				{name: "statuses[]", array: true, enum: postStatusNames(), desc: "Herald extension: an alias of statuses, as axios (qs) sends arrays."},
+				{name: "status", array: true, enum: postStatusNames(), desc: "Herald extension: an alias of statuses."},
 				{name: "late", desc: "Herald extension: true keeps only scheduled posts past their time (with the reason on each target)."},
 				{name: "page", typ: "integer", desc: "0-based page number (default 0)."}, {name: "perPage", typ: "integer", desc: "Page size (default 10, at most 50; larger values are clamped)."}},
 			resp: []postGroupResponse{}, h: h.listPosts},

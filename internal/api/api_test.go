@@ -19,6 +19,7 @@ import (
 	"github.com/heraldhq/herald/internal/app"
 	"github.com/heraldhq/herald/internal/provider"
 	"github.com/heraldhq/herald/internal/provider/feed"
+	"github.com/heraldhq/herald/internal/provider/mastodon"
 	"github.com/heraldhq/herald/internal/secret"
 	"github.com/heraldhq/herald/internal/store/sqlite"
 )
@@ -87,7 +88,8 @@ func setupWithLog(t testing.TB, rateLimit int, log *slog.Logger) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.SetProviders(provider.NewRegistry(feed.New(feed.Config{ItemURL: func(k string) string { return "https://herald.test/feeds/items/" + k }})), sealer)
+	a.SetProviders(provider.NewRegistry(feed.New(feed.Config{ItemURL: func(k string) string { return "https://herald.test/feeds/items/" + k }}),
+		mastodon.New(mastodon.Config{Now: c.Now}, http.DefaultClient)), sealer)
 	res, err := a.Init(context.Background(), app.InitParams{Email: "owner@example.org", Name: "Owner"})
 	if err != nil {
 		t.Fatal(err)
@@ -214,13 +216,20 @@ func TestErrorsAreJSONWithTheRightStatus(t *testing.T) {
 		{"bad media URL", "POST", base + "/post" + ws, "k", `{"mediaUrls": ["file:///etc/passwd"]}`, nil, 400, "mediaUrls[0]"},
 		{"too long caption", "POST", base + "/post" + ws, "k", `{"caption": "` + strings.Repeat("é", 10001) + `"}`, nil, 400, "caption: must be at most 10000 characters"},
 		{"oversized body", "POST", base + "/post" + ws, "k", `{"caption": "` + strings.Repeat("a", 2<<20) + `"}`, nil, 413, "body: larger than"},
-		{"form body", "POST", base + "/post" + ws, "k", `caption=x`, []string{"Content-Type", "application/x-www-form-urlencoded"}, 400, "Content-Type: must be application/json"},
+		{"form body", "POST", base + "/post" + ws, "k", `caption=x`, []string{"Content-Type", "application/x-www-form-urlencoded"}, 415, "Content-Type: send the body as JSON with Content-Type: application/json"},
+		{"text body", "POST", base + "/post" + ws, "k", `caption x`, []string{"Content-Type", "text/plain;charset=UTF-8"}, 415, "send"},
+		{"JSON labelled as a form", "POST", base + "/post" + ws, "k", `{"caption": "curl -d"}`, []string{"Content-Type", "application/x-www-form-urlencoded"}, 201, ""},
+		{"JSON labelled as text", "POST", base + "/post" + ws, "k", `{"caption": "fetch"}`, []string{"Content-Type", "text/plain;charset=UTF-8"}, 201, ""},
+		{"broken JSON labelled as JSON", "POST", base + "/post" + ws, "k", `{"caption": `, []string{"Content-Type", "application/json"}, 400, "body: invalid JSON"},
+		{"broken JSON labelled as a form", "POST", base + "/post" + ws, "k", `{"caption": `, []string{"Content-Type", "application/x-www-form-urlencoded"}, 415, "application/json"},
 		{"bad visibility", "POST", base + "/post" + ws, "k", `{"caption": "x", "options": {"mastodon": {"visibility": "friends"}}}`, nil, 400, "options.mastodon.visibility: \"friends\" is not one of public, unlisted, private, direct"},
 		{"options for a network without any", "POST", base + "/post" + ws, "k", `{"caption": "x", "options": {"discord": {"tts": "true"}}}`, nil, 400, "options.discord: no options exist"},
 		{"unknown option", "POST", base + "/post" + ws, "k", `{"caption": "x", "options": {"mastodon": {"cw": "x"}}}`, nil, 400, "options.mastodon.cw: unknown option"},
 		{"option of wrong type", "POST", base + "/post" + ws, "k", `{"caption": "x", "options": {"mastodon": {"sensitive": true}}}`, nil, 400, "options: must be a string (got bool)"},
 		{"bad language", "POST", base + "/post" + ws, "k", `{"caption": "x", "options": {"bluesky": {"language": "english!"}}}`, nil, 400, "options.bluesky.language"},
 		{"unknown status", "GET", base + "/post" + ws + "&statuses=FOO", "k", nil, nil, 400, "statuses: \"FOO\" is not a post status"},
+		{"unknown status in an alias", "GET", base + "/post" + ws + "&status=FOO", "k", nil, nil, 400, "status: \"FOO\" is not a post status"},
+		{"unknown status in the axios alias", "GET", base + "/post" + ws + "&statuses[]=FOO", "k", nil, nil, 400, "statuses[]: \"FOO\" is not a post status"},
 		{"bad page", "GET", base + "/post" + ws + "&page=x", "k", nil, nil, 400, "page: \"x\" is not an integer"},
 		{"negative page", "GET", base + "/post" + ws + "&page=-1", "k", nil, nil, 400, "page: must be 0 or more"},
 		{"zero perPage", "GET", base + "/post" + ws + "&perPage=0", "k", nil, nil, 400, "perPage: must be at least 1"},
@@ -228,6 +237,10 @@ func TestErrorsAreJSONWithTheRightStatus(t *testing.T) {
 		{"odd post id", "DELETE", base + "/post/..%2f", "k", nil, nil, 404, "not found"},
 		{"unknown provider", "GET", base + "/social-profiles/connection-url" + ws + "&provider=myspace", "k", nil, nil, 400, "provider: \"myspace\" is not a supported network"},
 		{"credential provider", "GET", base + "/social-profiles/connection-url" + ws + "&provider=bluesky", "k", nil, nil, 400, "connected with credentials"},
+		{"network not supported yet", "GET", base + "/social-profiles/connection-url" + ws + "&provider=linkedin", "k", nil, nil, 400,
+			"provider: linkedin is not supported yet; Herald connects mastodon through a connection URL, and feed with POST /social-profiles and credentials, today"},
+		{"network not supported yet, by POST", "POST", base + "/social-profiles/connection-url" + ws, "k", `{"provider": "x"}`, nil, 400, "provider: twitter is not supported yet"},
+		{"no provider", "GET", base + "/social-profiles/connection-url" + ws, "k", nil, nil, 400, "provider: is required; Herald connects mastodon through a connection URL"},
 		{"role in upper case is fine", "POST", base + "/workspaces/" + f.ws + "/members", "k", `{"email": "upper@example.org", "role": "VIEWER"}`, nil, 201, ""},
 		{"bad role", "POST", base + "/workspaces/" + f.ws + "/members", "k", `{"email": "x@example.org", "role": "god"}`, nil, 400, "role: must be one of"},
 		{"bad e-mail", "POST", base + "/workspaces/" + f.ws + "/members", "k", `{"email": "nope"}`, nil, 400, "email: \"nope\" is not a valid e-mail"},

@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -10,6 +11,9 @@ import (
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/app"
+	"github.com/heraldhq/herald/internal/provider"
+	"github.com/heraldhq/herald/internal/provider/mastodon"
+	"github.com/heraldhq/herald/internal/secret"
 )
 
 func TestRateLimit(t *testing.T) {
@@ -211,6 +215,10 @@ func TestListPostsPaging(t *testing.T) {
 	}{
 		{"", 10}, {"&perPage=500", 50}, {"&perPage=50&page=1", 10}, {"&statuses=SCHEDULED&perPage=50", 20},
 		{"&statuses=scheduled&statuses=draft&perPage=50", 50}, {"&statuses=DRAFT,SCHEDULED&perPage=50&page=1", 10}, {"&statuses=POSTED", 0},
+		// The aliases: axios (qs) sends statuses[]=X, a person types status=X.
+		{"&statuses%5B%5D=SCHEDULED&perPage=50", 20}, {"&statuses[]=SCHEDULED&statuses[]=DRAFT&perPage=50", 50},
+		{"&status=SCHEDULED&perPage=50", 20}, {"&status=posted", 0}, {"&status=SCHEDULED&statuses=SCHEDULED&perPage=50", 20},
+		{"&status=DRAFT&statuses[]=SCHEDULED&perPage=50&page=1", 10},
 	} {
 		if got := count(tc.q); got != tc.want {
 			t.Errorf("GET /post%s = %d posts, want %d", tc.q, got, tc.want)
@@ -234,4 +242,133 @@ func TestRevokedKeyIsRefusedAtOnce(t *testing.T) {
 	if s, b, _ := f.do("GET", base+"/me", secret, nil); s != 403 {
 		t.Errorf("revoked key (just used, so remembered) = %d %s, want 403", s, b)
 	}
+}
+
+// TestPublishNow: a scheduledAt up to five minutes ago means "publish
+// now" (a client that sends the current time reaches Herald a moment
+// later); an older one is refused as in the past.
+func TestPublishNow(t *testing.T) {
+	t.Parallel()
+	f := setup(t, 1000)
+	ws := "?workspaceId=" + f.ws
+	prof := f.profile("bluesky", "ada.example")
+	now := f.clock.Now()
+	stamp := func(d time.Duration) string { return now.Add(d).Format(time.RFC3339Nano) }
+	nowOut := herald.FormatTime(now)
+	for _, tc := range []struct {
+		name    string
+		ago     time.Duration
+		status  int
+		want    string // scheduledAt stored, or a part of the message
+		refused bool
+	}{
+		{"now", 0, 201, nowOut, false},
+		{"a second ago", -time.Second, 201, nowOut, false},
+		{"almost five minutes ago", -app.PublishNowGrace + time.Millisecond, 201, nowOut, false},
+		{"five minutes ago", -app.PublishNowGrace, 201, nowOut, false},
+		{"just over five minutes ago", -app.PublishNowGrace - time.Millisecond, 400, "is in the past", true},
+		{"an hour ago", -time.Hour, 400, "up to 5 minutes ago means publish now", true},
+		{"in a minute", time.Minute, 201, herald.FormatTime(now.Add(time.Minute)), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body, _ := f.do("POST", base+"/post"+ws, f.key, map[string]any{"caption": tc.name, "socialProfileIds": []string{prof}, "scheduledAt": stamp(tc.ago)})
+			if status != tc.status {
+				t.Fatalf("POST /post at %s = %d %s, want %d", stamp(tc.ago), status, body, tc.status)
+			}
+			if tc.refused {
+				if !strings.Contains(string(body), "scheduledAt: ") || !strings.Contains(string(body), tc.want) {
+					t.Errorf("message = %s, want it to name scheduledAt and say %q", body, tc.want)
+				}
+				return
+			}
+			id := decode[map[string]string](t, body)["id"]
+			p := decode[map[string]any](t, f.ok("GET", base+"/post/"+id, nil, 200))
+			if p["status"] != "SCHEDULED" || p["scheduledAt"] != tc.want {
+				t.Errorf("post = %v %v, want SCHEDULED at %s", p["status"], p["scheduledAt"], tc.want)
+			}
+			if tgt := p["socialProfiles"].([]any)[0].(map[string]any); tgt["late"] != false {
+				t.Errorf("a post to publish now is late: %v", tgt)
+			}
+		})
+	}
+	// Rescheduling follows the same rule.
+	id := decode[map[string]string](t, f.ok("POST", base+"/post"+ws, map[string]any{"caption": "draft", "socialProfileIds": []string{prof}}, 201))["id"]
+	if status, body, _ := f.do("PATCH", base+"/post/"+id, f.key, map[string]any{"scheduledAt": stamp(-10 * time.Minute)}); status != 400 || !strings.Contains(string(body), "in the past") {
+		t.Errorf("PATCH ten minutes ago = %d %s, want 400 in the past", status, body)
+	}
+	f.ok("PATCH", base+"/post/"+id, map[string]any{"scheduledAt": stamp(-2 * time.Minute)}, 200)
+	if p := decode[map[string]any](t, f.ok("GET", base+"/post/"+id, nil, 200)); p["status"] != "SCHEDULED" || p["scheduledAt"] != nowOut {
+		t.Errorf("after PATCH two minutes ago: %v %v, want SCHEDULED at %s", p["status"], p["scheduledAt"], nowOut)
+	}
+}
+
+// TestLateTargets: lateness is one rule for every target (herald.LateAfter):
+// a target published 20 s after its time, after downtime, is late and says
+// so; one published within the threshold is not.
+func TestLateTargets(t *testing.T) {
+	t.Parallel()
+	f := setup(t, 1000)
+	ws := "?workspaceId=" + f.ws
+	onTime, late := f.profile("bluesky", "on-time.example"), f.profile("discord", "late")
+	at := f.clock.Now().Add(time.Minute)
+	id := decode[map[string]string](t, f.ok("POST", base+"/post"+ws, map[string]any{"caption": "x", "socialProfileIds": []string{onTime, late}, "scheduledAt": at.Format(time.RFC3339)}, 201))["id"]
+	post, err := f.store.FindPostByID(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tg := range post.Targets {
+		d := 2 * time.Second
+		if tg.SocialProfileID == late {
+			d = 20 * time.Second
+		}
+		published := at.Add(d)
+		tg.State, tg.PublishedAt, tg.UpdatedAt, tg.RemoteURL = herald.TargetPublished, &published, published, "https://example.net/1"
+		if err := f.store.UpdatePostTarget(context.Background(), tg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.clock.Add(time.Hour)
+	for _, tg := range decode[map[string]any](t, f.ok("GET", base+"/post/"+id, nil, 200))["socialProfiles"].([]any) {
+		tg := tg.(map[string]any)
+		prof := tg["socialProfile"].(map[string]any)["id"]
+		switch {
+		case prof == late && (tg["late"] != true || !strings.Contains(fmt.Sprint(tg["lateReason"]), "Published 20s after its time")):
+			t.Errorf("target published 20 s late = late %v, reason %v; want late, saying by how much", tg["late"], tg["lateReason"])
+		case prof == onTime && (tg["late"] != false || tg["lateReason"] != nil):
+			t.Errorf("target published 2 s after its time = late %v, reason %v; want on time", tg["late"], tg["lateReason"])
+		}
+	}
+}
+
+// unregisteredApp is a browser-connected network whose OAuth application
+// is not configured on this Herald.
+type unregisteredApp struct{ *mastodon.Provider }
+
+func (unregisteredApp) Name() string { return herald.ProviderLinkedIn }
+
+func (unregisteredApp) MissingSettings() []string {
+	return []string{"HERALD_LINKEDIN_CLIENT_ID", "HERALD_LINKEDIN_CLIENT_SECRET"}
+}
+
+// TestConnectionURLNamesMissingSettings: a network whose OAuth application
+// is not configured is refused at once, naming the settings, rather than
+// given a URL whose page then fails.
+func TestConnectionURLNamesMissingSettings(t *testing.T) {
+	t.Parallel()
+	f := setup(t, 1000)
+	key, err := secret.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer, err := secret.New(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.app.SetProviders(provider.NewRegistry(unregisteredApp{mastodon.New(mastodon.Config{}, http.DefaultClient)}, mastodon.New(mastodon.Config{}, http.DefaultClient)), sealer)
+	ws := "?workspaceId=" + f.ws
+	status, body, _ := f.do("GET", base+"/social-profiles/connection-url"+ws+"&provider=linkedin", f.key, nil)
+	if want := "provider: connecting LinkedIn needs settings this Herald lacks: set HERALD_LINKEDIN_CLIENT_ID and HERALD_LINKEDIN_CLIENT_SECRET"; status != 400 || !strings.Contains(string(body), want) {
+		t.Errorf("GET connection-url for linkedin without its app = %d %s, want 400 %q", status, body, want)
+	}
+	f.ok("GET", base+"/social-profiles/connection-url"+ws+"&provider=mastodon", nil, 200)
 }

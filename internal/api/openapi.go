@@ -79,6 +79,7 @@ var errorDescriptions = map[int]string{
 	404: "No such resource in the caller's workspaces.",
 	409: "The resource's state does not allow this now.",
 	413: "The body is larger than its limit (1 MB for JSON; the largest media file plus 1 MB for uploads), or the workspace's media storage quota would be exceeded.",
+	415: "The body is not JSON: send a JSON object with Content-Type: application/json (a JSON body is read whatever its Content-Type label).",
 	422: "The Idempotency-Key was already used with another request or by another API key.",
 	429: "Over the rate limit; see Retry-After.",
 	501: "Not available on this Herald.",
@@ -154,7 +155,7 @@ func (g *schemaGen) operation(rt route) map[string]any {
 			codes = append(codes, 400)
 		}
 		if rt.body != nil {
-			codes = append(codes, 413)
+			codes = append(codes, 413, 415)
 		}
 		if rt.method == "POST" {
 			codes = append(codes, 409, 422)

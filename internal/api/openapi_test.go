@@ -33,8 +33,8 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 	f.ok("GET", base+"/api-keys", nil, 200)
 	f.ok("DELETE", base+"/api-keys/"+k["id"].(string), nil, 200)
 	f.ok("GET", base+"/social-profiles"+ws, nil, 200)
-	f.ok("GET", base+"/social-profiles/connection-url"+ws+"&provider=x", nil, 200)
-	f.ok("POST", base+"/social-profiles/connection-url"+ws, map[string]any{"provider": "instagram"}, 200)
+	f.ok("GET", base+"/social-profiles/connection-url"+ws+"&provider=mastodon", nil, 200)
+	f.ok("POST", base+"/social-profiles/connection-url"+ws, map[string]any{"provider": "Mastodon"}, 200)
 	for _, res := range []struct {
 		path          string
 		create, patch map[string]any

@@ -53,20 +53,28 @@ func (h *Handler) validatePost(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// statusParams are the query parameters GET /post reads statuses from:
+// Ocoya's own, then its aliases.
+var statusParams = []string{"statuses", "statuses[]", "status"}
+
 func (h *Handler) listPosts(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	var statuses []herald.PostStatus
-	for _, v := range q["statuses"] {
-		for _, s := range strings.Split(v, ",") {
-			if strings.TrimSpace(s) == "" {
-				continue
-			}
-			st, err := herald.ParsePostStatus("statuses", s)
-			if err != nil {
-				return err
-			}
-			if !slices.Contains(statuses, st) {
-				statuses = append(statuses, st)
+	// statuses[] is how axios (qs) sends an array, status what a person
+	// types for one: both are read as statuses rather than ignored.
+	for _, name := range statusParams {
+		for _, v := range q[name] {
+			for _, s := range strings.Split(v, ",") {
+				if strings.TrimSpace(s) == "" {
+					continue
+				}
+				st, err := herald.ParsePostStatus(name, s)
+				if err != nil {
+					return err
+				}
+				if !slices.Contains(statuses, st) {
+					statuses = append(statuses, st)
+				}
 			}
 		}
 	}

@@ -22,6 +22,7 @@ var statusOf = map[string]int{
 	herald.EUNIMPLEMENT:   http.StatusNotImplemented,
 	herald.EUNPROCESSABLE: http.StatusUnprocessableEntity,
 	herald.ETOOLARGE:      http.StatusRequestEntityTooLarge,
+	herald.EMEDIATYPE:     http.StatusUnsupportedMediaType,
 	herald.EINTERNAL:      http.StatusInternalServerError,
 }
 

@@ -98,7 +98,7 @@ func toProfile(p *herald.SocialProfile) socialProfileResponse {
 }
 
 type connectionURLRequest struct {
-	Provider string `json:"provider" required:"true" doc:"facebook, instagram, x (or twitter), linkedin, pinterest, tiktok, youtube, threads, googlebusiness, mastodon."`
+	Provider string `json:"provider" required:"true" doc:"A network Herald connects through a browser: mastodon today; Ocoya's others answer 400 until Herald supports them."`
 }
 
 type connectProfileRequest struct {
@@ -262,8 +262,8 @@ type profileRef struct {
 type targetResponse struct {
 	SocialProfile profileRef `json:"socialProfile"`
 	State         string     `json:"state" enum:"draft,scheduled,publishing,processing,published,failed,needs_attention" doc:"Herald extension: this target's publishing state."`
-	Late          bool       `json:"late" doc:"Herald extension: past its time and not yet published."`
-	LateReason    *string    `json:"lateReason" doc:"Herald extension: why a late target is waiting."`
+	Late          bool       `json:"late" doc:"Herald extension: published or ended, or still waiting, more than 10 seconds after scheduledAt (the same rule for every target)."`
+	LateReason    *string    `json:"lateReason" doc:"Herald extension: why a late target was or is late."`
 	NextAttemptAt *string    `json:"nextAttemptAt" doc:"Herald extension: when a deferred or retried target is tried again."`
 	Attempts      int        `json:"attempts" doc:"Herald extension."`
 	ErrorCode     *string    `json:"errorCode" doc:"Herald extension: the network's error code."`
@@ -316,7 +316,7 @@ func toPostGroup(a *app.App, p *herald.Post) postGroupResponse {
 		late := a.IsLate(p, t)
 		var reason *string
 		if late {
-			reason = strPtr(a.LateReason(t))
+			reason = strPtr(a.LateReason(p, t))
 		}
 		r.SocialProfiles = append(r.SocialProfiles, targetResponse{SocialProfile: ref, State: string(t.State), Late: late, LateReason: reason, NextAttemptAt: timePtr(t.NextAttemptAt), Attempts: t.Attempts,
 			ErrorCode: strPtr(t.ErrorCode), ErrorMessage: strPtr(t.ErrorMessage), PublishedURL: strPtr(t.RemoteURL), RemoteID: strPtr(t.RemoteID),

@@ -52,22 +52,22 @@ type TargetCheck struct {
 	MaxCharacters int `json:"maxCharacters"`
 }
 
-// LateAfter is how long past its time a scheduled target is reported late.
-const LateAfter = time.Minute
-
-// IsLate reports whether a target should have been published by now.
+// IsLate reports whether a target is late (herald.LateAfter).
 func (a *App) IsLate(p *herald.Post, t *herald.PostTarget) bool {
-	return p.ScheduledAt != nil && (t.State == herald.TargetScheduled || t.State == herald.TargetPublishing) &&
-		a.Now().Sub(*p.ScheduledAt) > LateAfter
+	return p.TargetLate(t, a.Now())
 }
 
-// LateReason says why a late target waits.
-func (a *App) LateReason(t *herald.PostTarget) string {
+// LateReason says why a late target was or is late.
+func (a *App) LateReason(p *herald.Post, t *herald.PostTarget) string {
 	switch {
-	case t.State == herald.TargetPublishing:
+	case t.State == herald.TargetPublished && p.ScheduledAt != nil:
+		return fmt.Sprintf("Published %s after its time: Herald was stopped or busy then, or the network asked it to wait.", t.OutcomeAt(a.Now()).Sub(*p.ScheduledAt).Round(time.Second))
+	case t.State.Busy():
 		return "An attempt to publish is under way or was interrupted; Herald checks with the network before trying again."
 	case t.ErrorMessage != "":
 		return t.ErrorMessage
+	case (t.State == herald.TargetFailed || t.State == herald.TargetNeedsAttention) && p.ScheduledAt != nil:
+		return fmt.Sprintf("Its attempts ended %s after its time.", t.OutcomeAt(a.Now()).Sub(*p.ScheduledAt).Round(time.Second))
 	}
 	return "No publishing worker has picked it up yet: check that a Herald server is running and ready (GET /readyz)."
 }
@@ -153,14 +153,15 @@ func (a *App) buildPost(ctx context.Context, q store.Querier, workspaceID string
 		return nil, err
 	}
 	now := a.Now()
-	if err := a.checkSchedule(in.ScheduledAt, len(in.SocialProfileIDs), now); err != nil {
+	at, err := a.checkSchedule(in.ScheduledAt, len(in.SocialProfileIDs), now)
+	if err != nil {
 		return nil, err
 	}
 	p := &herald.Post{ID: herald.NewID(), WorkspaceID: workspaceID, CreatedBy: m.UserID, PostType: herald.PostTypeRegular,
 		Status: herald.StatusDraft, Caption: in.Caption, Options: in.Options, CreatedAt: now, UpdatedAt: now}
-	if in.ScheduledAt != nil {
+	if at != nil {
 		p.Status = herald.StatusScheduled
-		p.ScheduledAt = in.ScheduledAt
+		p.ScheduledAt = at
 	}
 	p.Targets, err = a.buildTargets(ctx, q, p, in.SocialProfileIDs, "socialProfileIds")
 	if err != nil {
@@ -169,20 +170,33 @@ func (a *App) buildPost(ctx context.Context, q store.Querier, workspaceID string
 	return p, nil
 }
 
-func (a *App) checkSchedule(at *time.Time, targets int, now time.Time) error {
+// PublishNowGrace is how far in the past a scheduledAt may be: such a time
+// means "publish now", since a client that sends the current time reaches
+// Herald a little later. Older times are refused as in the past.
+const PublishNowGrace = 5 * time.Minute
+
+// checkSchedule checks a post's time and returns the time to store: a time
+// within PublishNowGrace in the past becomes now, so that the post is
+// published at once and is not reported late for the moments it took to
+// arrive.
+func (a *App) checkSchedule(at *time.Time, targets int, now time.Time) (*time.Time, error) {
 	if at == nil {
-		return nil
+		return nil, nil
+	}
+	if now.Sub(*at) > PublishNowGrace {
+		return nil, herald.Errorf(herald.EINVALID, "scheduledAt: %s is in the past (it is now %s); a time up to %d minutes ago means publish now, an older one is refused",
+			herald.FormatTime(*at), herald.FormatTime(now), int(PublishNowGrace.Minutes()))
 	}
 	if at.Before(now) {
-		return herald.Errorf(herald.EINVALID, "scheduledAt: %s is in the past (it is now %s)", herald.FormatTime(*at), herald.FormatTime(now))
+		at = &now
 	}
 	if at.Sub(now) > a.cfg.MaxScheduleAhead {
-		return herald.Errorf(herald.EINVALID, "scheduledAt: %s is more than %d days ahead", herald.FormatTime(*at), int(a.cfg.MaxScheduleAhead.Hours()/24))
+		return nil, herald.Errorf(herald.EINVALID, "scheduledAt: %s is more than %d days ahead", herald.FormatTime(*at), int(a.cfg.MaxScheduleAhead.Hours()/24))
 	}
 	if targets == 0 {
-		return herald.Errorf(herald.EINVALID, "socialProfileIds: at least one social profile is needed to schedule a post (without scheduledAt the post is saved as a draft)")
+		return nil, herald.Errorf(herald.EINVALID, "socialProfileIds: at least one social profile is needed to schedule a post (without scheduledAt the post is saved as a draft)")
 	}
-	return nil
+	return at, nil
 }
 
 // buildTargets resolves profile ids to targets of p. A profile of another
@@ -296,7 +310,7 @@ func (a *App) ListPosts(ctx context.Context, p ListPostsParams) ([]*herald.Post,
 	if p.Late {
 		// Late posts are scheduled ones past their time; a group that is
 		// partly published stays SCHEDULED until its last target ends.
-		before := a.Now().Add(-LateAfter)
+		before := a.Now().Add(-herald.LateAfter)
 		f.ScheduledBefore = &before
 		if len(f.Statuses) == 0 {
 			f.Statuses = []herald.PostStatus{herald.StatusScheduled}
@@ -380,9 +394,11 @@ func (a *App) UpdatePost(ctx context.Context, workspaceID, id string, patch Post
 			}
 		}
 		if patch.SetSchedule && p.ScheduledAt != nil {
-			if err := a.checkSchedule(p.ScheduledAt, len(p.Targets), now); err != nil {
+			at, err := a.checkSchedule(p.ScheduledAt, len(p.Targets), now)
+			if err != nil {
 				return err
 			}
+			p.ScheduledAt = at
 		} else if p.ScheduledAt != nil && len(p.Targets) == 0 {
 			return herald.Errorf(herald.EINVALID, "socialProfileIds: a scheduled post needs at least one social profile")
 		}

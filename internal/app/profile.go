@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/provider"
 )
 
 // ListSocialProfiles lists a workspace's connected social profiles.
@@ -31,20 +32,32 @@ type ConnectionInfo struct {
 // not through a browser.
 var credentialProviders = []string{herald.ProviderBluesky, herald.ProviderDiscord, herald.ProviderSlack, herald.ProviderTelegram, herald.ProviderFeed}
 
-// ConnectionURL returns where a user connects a network to a workspace.
+// ConnectionURL returns where a user connects a network to a workspace. A
+// network this Herald cannot connect through a browser yet, or cannot
+// connect before a setting is made, is refused here at once (400) rather
+// than by the page the URL leads to.
 func (a *App) ConnectionURL(ctx context.Context, workspaceID, provider string) (*ConnectionInfo, error) {
 	if _, err := a.manager(ctx, a.store, workspaceID, "connect social profiles"); err != nil {
 		return nil, err
 	}
+	oauth, creds := a.connectable()
 	if strings.TrimSpace(provider) == "" {
-		return nil, herald.Errorf(herald.EINVALID, "provider: is required; use one of %s", strings.Join(append([]string{"x"}, herald.OAuthProviders...), ", "))
+		return nil, herald.Errorf(herald.EINVALID, "provider: is required; Herald connects %s through a connection URL", orNone(oauth))
 	}
 	p := herald.NormalizeProvider(provider)
 	if slices.Contains(credentialProviders, p) {
 		return nil, herald.Errorf(herald.EINVALID, "provider: %s is connected with credentials, not a connection URL: POST /social-profiles?workspaceId=%s with {\"provider\": %q, ...}", p, workspaceID, p)
 	}
 	if !slices.Contains(herald.OAuthProviders, p) {
-		return nil, herald.Errorf(herald.EINVALID, "provider: %q is not a supported network; use one of %s", provider, strings.Join(append([]string{"x"}, herald.OAuthProviders...), ", "))
+		return nil, herald.Errorf(herald.EINVALID, "provider: %q is not a supported network; Herald connects %s through a connection URL, and %s with POST /social-profiles and credentials",
+			provider, orNone(oauth), orNone(creds))
+	}
+	if !slices.Contains(oauth, p) {
+		return nil, herald.Errorf(herald.EINVALID, "provider: %s is not supported yet; Herald connects %s through a connection URL, and %s with POST /social-profiles and credentials, today",
+			p, orNone(oauth), orNone(creds))
+	}
+	if missing := a.missingSettings(p); len(missing) > 0 {
+		return nil, herald.Errorf(herald.EINVALID, "provider: connecting %s needs settings this Herald lacks: set %s and restart it", displayName(p), strings.Join(missing, " and "))
 	}
 	auth := p
 	if p == herald.ProviderInstagram {
@@ -63,6 +76,46 @@ func (a *App) ConnectionURL(ctx context.Context, workspaceID, provider string) (
 		info.Instructions = "Open authUrl in a browser where you are signed in to Herald and enter your Mastodon server (for example mastodon.social); Herald registers itself with that server, you approve access there, and the account then appears in GET /social-profiles."
 	}
 	return info, nil
+}
+
+// connectable lists the networks this Herald connects through a connection
+// URL (its providers with a browser flow) and those it connects with
+// credentials, as registered.
+func (a *App) connectable() (oauth, creds []string) {
+	if a.providers == nil {
+		return nil, nil
+	}
+	for _, name := range a.providers.Names() {
+		if a.ServerOAuthAvailable(name) {
+			oauth = append(oauth, name)
+		} else if slices.Contains(credentialProviders, name) {
+			creds = append(creds, name)
+		}
+	}
+	return oauth, creds
+}
+
+// missingSettings names the settings connecting a network still needs: the
+// secret key that seals the tokens, and whatever the network's provider
+// reports missing (an OAuth application's client id and secret).
+func (a *App) missingSettings(name string) []string {
+	var missing []string
+	if a.sealer == nil {
+		missing = append(missing, "HERALD_SECRET_KEY")
+	}
+	if p, err := a.Provider(name); err == nil {
+		if c, ok := p.(provider.Configurable); ok {
+			missing = append(missing, c.MissingSettings()...)
+		}
+	}
+	return missing
+}
+
+func orNone(names []string) string {
+	if len(names) == 0 {
+		return "no network"
+	}
+	return strings.Join(names, ", ")
 }
 
 func displayName(provider string) string {

@@ -230,6 +230,14 @@ type ServerOAuth interface {
 	Exchange(ctx context.Context, server, clientID, clientSecret, redirectURI, code, codeVerifier string) (*Account, error)
 }
 
+// Configurable is implemented by providers that need settings before users
+// can connect accounts, such as an OAuth application's client id and secret
+// registered with the network. MissingSettings names the settings (their
+// environment variables) not set yet; none when the provider is ready.
+type Configurable interface {
+	MissingSettings() []string
+}
+
 // FeedItem is one published post as a feed document shows it.
 type FeedItem struct {
 	ID        string

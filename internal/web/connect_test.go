@@ -83,6 +83,11 @@ func TestConnectMastodonThroughOAuth(t *testing.T) {
 	if resp, body := post(srv.URL+"/signin", url.Values{"email": {creds.Email}, "password": {creds.Password}}); resp.StatusCode != 200 || !strings.Contains(body, "Welcome") {
 		t.Fatalf("sign-in: %d %s", resp.StatusCode, body)
 	}
+	// A network this Herald cannot connect yet is refused on the page with
+	// the API's reason, not a 503.
+	if resp, body := get(srv.URL + "/connect/linkedin?workspaceId=" + creds.WorkspaceID); resp.StatusCode != 400 || !strings.Contains(body, "linkedin is not supported yet") {
+		t.Errorf("GET /connect/linkedin = %d %s, want 400 saying it is not supported yet", resp.StatusCode, body)
+	}
 	_, form := get(srv.URL + "/connect/mastodon?workspaceId=" + creds.WorkspaceID)
 	csrf := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(form)
 	if csrf == nil {

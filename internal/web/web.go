@@ -331,7 +331,8 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request, s *herald.Session
 }
 
 // connect is where a connection URL leads a signed-in user: it starts the
-// network's OAuth flow when this Herald is configured for that network.
+// network's OAuth flow. ConnectionURL refuses (400, with the reason) a
+// network this Herald cannot connect, as the API does.
 func (h *Handler) connect(w http.ResponseWriter, r *http.Request, s *herald.Session, u *herald.User) {
 	ws := r.URL.Query().Get("workspaceId")
 	info, err := h.app.ConnectionURL(r.Context(), ws, r.PathValue("provider"))
@@ -339,13 +340,8 @@ func (h *Handler) connect(w http.ResponseWriter, r *http.Request, s *herald.Sess
 		h.fail(w, r, err)
 		return
 	}
-	if h.app.ServerOAuthAvailable(info.Provider) {
-		h.render(w, r, http.StatusOK, "connect.html", page{Title: "Connect " + info.Provider, User: u, CSRF: s.CSRFToken,
-			Data: connectView{Provider: info.Provider, WorkspaceID: ws}})
-		return
-	}
-	h.render(w, r, http.StatusServiceUnavailable, "error.html", page{Title: "Not configured", User: u, CSRF: s.CSRFToken,
-		Message: "Connecting " + info.Provider + " needs an OAuth application registered with that network, and this Herald has none configured for it yet."})
+	h.render(w, r, http.StatusOK, "connect.html", page{Title: "Connect " + info.Provider, User: u, CSRF: s.CSRFToken,
+		Data: connectView{Provider: info.Provider, WorkspaceID: ws}})
 }
 
 type connectView struct {

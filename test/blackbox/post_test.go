@@ -152,6 +152,12 @@ func testCreatePost(t *testing.T, s *server) {
 	wantStatus(t, "POST /post with a charset", a, http.StatusCreated)
 	a = s.raw(t, "POST", "/post?workspaceId="+ws, s.adminKey, `{"caption":"no content type"}`, "Content-Type", "")
 	wantStatus(t, "POST /post without Content-Type", a, http.StatusCreated)
+	// curl -d labels its body a form, fetch without a Content-Type text:
+	// a JSON body is read as JSON whatever its label.
+	a = s.raw(t, "POST", "/post?workspaceId="+ws, s.adminKey, `{"caption":"curl -d"}`, "Content-Type", "application/x-www-form-urlencoded")
+	wantStatus(t, "POST /post with JSON labelled as a form", a, http.StatusCreated)
+	a = s.raw(t, "POST", "/post?workspaceId="+ws, s.adminKey, `{"caption":"fetch"}`, "Content-Type", "text/plain;charset=UTF-8")
+	wantStatus(t, "POST /post with JSON labelled as text", a, http.StatusCreated)
 }
 
 // postErrorCases are bodies POST /post refuses; POST /post/validate must
@@ -205,7 +211,7 @@ func postErrorCases(s *server, t *testing.T) (ws string, cases []postErrorCase) 
 		pe("impossible date", q, body(y+"-02-30T09:00:00Z", m), 400, "scheduledAt"),
 		pe("unix time string", q, body("1767225600", m), 400, "scheduledAt"),
 		pe("past date", q, body("2020-01-01T00:00:00Z", m), 400, "scheduledAt", "past"),
-		pe("a minute ago", q, body(time.Now().Add(-time.Minute).UTC().Format(time.RFC3339), m), 400, "scheduledAt", "past"),
+		pe("ten minutes ago", q, body(time.Now().Add(-10*time.Minute).UTC().Format(time.RFC3339), m), 400, "scheduledAt", "past", "publish now"),
 		pe("too far ahead", q, body(strconv.Itoa(time.Now().Year()+20)+"-01-01T00:00:00Z", m), 400, "scheduledAt"),
 		pe("scheduled without profiles", q, body(at), 400, "socialProfileIds"),
 		pe("scheduled to a broken profile", q, body(at, broken), 400, "socialProfileIds[0]"),
@@ -219,8 +225,8 @@ func postErrorCases(s *server, t *testing.T) (ws string, cases []postErrorCase) 
 		pe("missing workspaceId", "", `{"caption":"x"}`, 400, "workspaceId"),
 		pe("another user's workspace", "?workspaceId="+stranger.WorkspaceID, `{"caption":"x"}`, 404, ""),
 		pe("unknown workspace", "?workspaceId=cxxxxxxxxxxxxxxxxxxxxxxxx", `{"caption":"x"}`, 404, ""),
-		{name: "wrong Content-Type", query: q, body: `{"caption":"x"}`, status: 400, subs: []string{"Content-Type"}, header: []string{"Content-Type", "text/plain"}},
-		{name: "form Content-Type", query: q, body: `caption=x`, status: 400, subs: []string{"Content-Type"}, header: []string{"Content-Type", "application/x-www-form-urlencoded"}},
+		{name: "text that is not JSON", query: q, body: `caption x`, status: 415, subs: []string{"Content-Type", "application/json"}, header: []string{"Content-Type", "text/plain"}},
+		{name: "a form", query: q, body: `caption=x`, status: 415, subs: []string{"Content-Type", "application/json"}, header: []string{"Content-Type", "application/x-www-form-urlencoded"}},
 	}
 }
 

@@ -70,36 +70,30 @@ func testConnectionURL(t *testing.T, s *server) {
 	c := s.admin(t)
 	ws := s.newWorkspace(t)
 
-	for _, tt := range []struct{ in, provider, auth string }{
-		{"facebook", "facebook", "facebook"},
-		{"instagram", "instagram", "facebook"},
-		{"twitter", "twitter", "twitter"},
-		{"x", "twitter", "twitter"},
-		{"linkedin", "linkedin", "linkedin"},
-		{"pinterest", "pinterest", "pinterest"},
-		{"tiktok", "tiktok", "tiktok"},
-		{"LinkedIn", "linkedin", "linkedin"},
-	} {
-		t.Run("GET "+tt.in, func(t *testing.T) {
-			info := check(c.ConnectionURL(ctx, ws, tt.in))(t)
-			if info.Provider != tt.provider || info.AuthProvider != tt.auth {
-				t.Errorf("provider, authProvider = %q, %q; want %q, %q", info.Provider, info.AuthProvider, tt.provider, tt.auth)
+	for _, in := range []string{"mastodon", "Mastodon"} {
+		t.Run("GET "+in, func(t *testing.T) {
+			info := check(c.ConnectionURL(ctx, ws, in))(t)
+			if info.Provider != "mastodon" || info.AuthProvider != "mastodon" {
+				t.Errorf("provider, authProvider = %q, %q; want mastodon", info.Provider, info.AuthProvider)
 			}
 			checkConnectionInfo(t, s, ws, info)
 		})
-	}
-	for _, tt := range []struct{ in, provider, auth string }{
-		{"x", "twitter", "twitter"},
-		{"twitter", "twitter", "twitter"},
-		{"instagram", "instagram", "facebook"},
-		{"facebook", "facebook", "facebook"},
-	} {
-		t.Run("POST "+tt.in, func(t *testing.T) {
-			cu := check(c.PostConnectionURL(ctx, ws, tt.in))(t)
-			if cu.URL == "" || cu.URL != cu.AuthURL || cu.Provider != tt.provider || cu.AuthProvider != tt.auth {
-				t.Errorf("POST connection-url %q = %+v, want url = authUrl for %s via %s", tt.in, cu, tt.provider, tt.auth)
+		t.Run("POST "+in, func(t *testing.T) {
+			cu := check(c.PostConnectionURL(ctx, ws, in))(t)
+			if cu.URL == "" || cu.URL != cu.AuthURL || cu.Provider != "mastodon" || cu.AuthProvider != "mastodon" {
+				t.Errorf("POST connection-url %q = %+v, want url = authUrl for mastodon", in, cu)
 			}
 			checkConnectionInfo(t, s, ws, &cu.ConnectionInfo)
+		})
+	}
+	// Networks Herald cannot connect yet are refused at once, rather than
+	// given a URL whose page then fails.
+	for _, in := range []string{"facebook", "instagram", "x", "twitter", "linkedin", "pinterest", "tiktok", "youtube", "threads", "googlebusiness"} {
+		t.Run("not yet "+in, func(t *testing.T) {
+			a := s.raw(t, "GET", "/social-profiles/connection-url?workspaceId="+ws+"&provider="+in, s.adminKey, "")
+			wantStatus(t, "GET connection-url "+in, a, http.StatusBadRequest, "provider: ", "is not supported yet; Herald connects mastodon through a connection URL")
+			a = s.raw(t, "POST", "/social-profiles/connection-url?workspaceId="+ws, s.adminKey, `{"provider":"`+in+`"}`)
+			wantStatus(t, "POST connection-url "+in, a, http.StatusBadRequest, "is not supported yet")
 		})
 	}
 
@@ -111,7 +105,7 @@ func testConnectionURL(t *testing.T, s *server) {
 	}{
 		{"GET without provider", "GET", "?workspaceId=" + ws, "", http.StatusBadRequest, "provider"},
 		{"GET unknown provider", "GET", "?workspaceId=" + ws + "&provider=myspace", "", http.StatusBadRequest, "provider"},
-		{"GET credential provider", "GET", "?workspaceId=" + ws + "&provider=bluesky", "", http.StatusBadRequest, "provider"},
+		{"GET credential provider", "GET", "?workspaceId=" + ws + "&provider=bluesky", "", http.StatusBadRequest, "POST /social-profiles"},
 		{"GET without workspace", "GET", "?provider=linkedin", "", http.StatusBadRequest, "workspaceId"},
 		{"GET another user's workspace", "GET", "?provider=linkedin&workspaceId=" + u.WorkspaceID, "", http.StatusNotFound, ""},
 		{"POST without provider", "POST", "?workspaceId=" + ws, `{}`, http.StatusBadRequest, "provider"},

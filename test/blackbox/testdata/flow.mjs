@@ -33,8 +33,8 @@ const { data: workspaces } = await api('GET', '/workspaces')
 const workspaceId = workspaces[0].id
 
 // 3. Connect social profiles: the URL a signed-in user opens.
-const { data: connect } = await api('GET', `/social-profiles/connection-url?workspaceId=${workspaceId}&provider=instagram`)
-const { data: connectPost } = await api('POST', `/social-profiles/connection-url?workspaceId=${workspaceId}`, { provider: 'x' })
+const { data: connect } = await api('GET', `/social-profiles/connection-url?workspaceId=${workspaceId}&provider=mastodon`)
+const { data: connectPost } = await api('POST', `/social-profiles/connection-url?workspaceId=${workspaceId}`, { provider: 'mastodon' })
 
 // 4. List social profiles.
 const { data: profiles } = await api('GET', `/social-profiles?workspaceId=${workspaceId}`)

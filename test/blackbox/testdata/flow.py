@@ -49,8 +49,8 @@ _, workspaces = api("GET", "/workspaces")
 workspace_id = workspaces[0]["id"]
 
 # 3. Connect social profiles: the URL a signed-in user opens.
-_, connect = api("GET", f"/social-profiles/connection-url?workspaceId={workspace_id}&provider=instagram")
-_, connect_post = api("POST", f"/social-profiles/connection-url?workspaceId={workspace_id}", {"provider": "x"})
+_, connect = api("GET", f"/social-profiles/connection-url?workspaceId={workspace_id}&provider=mastodon")
+_, connect_post = api("POST", f"/social-profiles/connection-url?workspaceId={workspace_id}", {"provider": "mastodon"})
 
 # 4. List social profiles.
 _, profiles = api("GET", f"/social-profiles?workspaceId={workspace_id}")

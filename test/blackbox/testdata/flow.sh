@@ -40,10 +40,10 @@ EMAIL=$(echo "$ME" | field email)
 WORKSPACE_ID=$(api GET /workspaces | field id)
 
 # 3. Connect social profiles: the URL a signed-in user opens.
-CONNECT=$(api GET "/social-profiles/connection-url?workspaceId=$WORKSPACE_ID&provider=instagram")
+CONNECT=$(api GET "/social-profiles/connection-url?workspaceId=$WORKSPACE_ID&provider=mastodon")
 AUTH_URL=$(echo "$CONNECT" | field authUrl)
 AUTH_PROVIDER=$(echo "$CONNECT" | field authProvider)
-CONNECT_URL=$(api POST "/social-profiles/connection-url?workspaceId=$WORKSPACE_ID" '{"provider": "x"}' | field url)
+CONNECT_URL=$(api POST "/social-profiles/connection-url?workspaceId=$WORKSPACE_ID" '{"provider": "mastodon"}' | field url)
 
 # 4. List social profiles.
 PROFILE_IDS=$(api GET "/social-profiles?workspaceId=$WORKSPACE_ID" | ids)
