@@ -1,0 +1,112 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/heraldhq/herald/internal/api"
+	"github.com/heraldhq/herald/internal/app"
+	"github.com/heraldhq/herald/internal/store/sqlite"
+)
+
+// logBuffer is a log destination tests read after the handler wrote to it.
+type logBuffer struct{ bytes.Buffer }
+
+// setupLogged is a minimal API over its own SQLite store whose log the test
+// reads; ready is the Config.Ready hook.
+func setupLogged(t *testing.T, ready func(*http.Request) error) (*api.Handler, *sqlite.Store, *logBuffer) {
+	t.Helper()
+	s, err := sqlite.Open(filepath.Join(t.TempDir(), "herald.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.Migrate(context.Background(), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	buf := &logBuffer{}
+	log := slog.New(slog.NewTextHandler(buf, nil))
+	a := app.New(s, nil, app.Config{PublicURL: "https://herald.test"}, time.Now, log)
+	return api.NewHandler(a, api.Config{Version: "test", Ready: ready}, log, time.Now), s, buf
+}
+
+func serve(h http.Handler, method, target string, header ...string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, target, nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	return w
+}
+
+// TestReadyzSaysWhatIsDownNotWhy: /readyz is public, so it names the part
+// that is down and logs the cause, which may hold addresses and names.
+func TestReadyzSaysWhatIsDownNotWhy(t *testing.T) {
+	t.Parallel()
+	t.Run("no worker", func(t *testing.T) {
+		t.Parallel()
+		h, _, log := setupLogged(t, func(*http.Request) error {
+			return errors.New("count worker nodes: dial tcp 10.1.2.3:5432: connection refused")
+		})
+		w := serve(h, "GET", "/readyz")
+		if w.Code != 503 || strings.TrimSpace(w.Body.String()) != `{"message":"not ready: no publishing worker alive"}` {
+			t.Errorf("/readyz = %d %s, want 503 naming the workers only", w.Code, w.Body)
+		}
+		if !strings.Contains(log.String(), "10.1.2.3") {
+			t.Errorf("the cause was not logged: %s", log.String())
+		}
+	})
+	t.Run("no database", func(t *testing.T) {
+		t.Parallel()
+		h, s, log := setupLogged(t, nil)
+		s.Close()
+		w := serve(h, "GET", "/readyz")
+		if w.Code != 503 || strings.TrimSpace(w.Body.String()) != `{"message":"not ready: database unavailable"}` {
+			t.Errorf("/readyz = %d %s, want 503 naming the database only", w.Code, w.Body)
+		}
+		if !strings.Contains(log.String(), "closed") {
+			t.Errorf("the cause was not logged: %s", log.String())
+		}
+	})
+	t.Run("ready", func(t *testing.T) {
+		t.Parallel()
+		h, _, _ := setupLogged(t, func(*http.Request) error { return nil })
+		if w := serve(h, "GET", "/readyz"); w.Code != 200 {
+			t.Errorf("/readyz = %d %s, want 200", w.Code, w.Body)
+		}
+	})
+}
+
+// TestInternalErrorShowsOnlyTheRequestID: a failure of Herald's own answers
+// a fixed message with the request id, and the log has the cause under the
+// same id.
+func TestInternalErrorShowsOnlyTheRequestID(t *testing.T) {
+	t.Parallel()
+	h, s, log := setupLogged(t, nil)
+	s.Close() // every query now fails with an internal error
+	w := serve(h, "GET", api.BasePath+"/me", "X-API-Key", "hk_anything", "X-Request-Id", "req-42")
+	if w.Code != 500 {
+		t.Fatalf("GET /me on a closed database = %d %s, want 500", w.Code, w.Body)
+	}
+	if got, want := strings.TrimSpace(w.Body.String()), `{"message":"Internal error (request id req-42)."}`; got != want {
+		t.Errorf("body = %s, want %s", got, want)
+	}
+	if l := log.String(); !strings.Contains(l, "request_id=req-42") || !strings.Contains(l, "closed") {
+		t.Errorf("log = %s, want the cause under the request id", l)
+	}
+	// Without a client id Herald makes one and says it in the header too.
+	w = serve(h, "GET", api.BasePath+"/me", "X-API-Key", "hk_anything")
+	id := w.Header().Get("X-Request-Id")
+	if id == "" || !strings.Contains(w.Body.String(), "(request id "+id+")") {
+		t.Errorf("body = %s with X-Request-Id %q, want the same id in both", w.Body, id)
+	}
+}
