@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,6 +15,12 @@ import (
 
 	"github.com/heraldhq/herald/internal/api"
 	"github.com/heraldhq/herald/internal/app"
+	"github.com/heraldhq/herald/internal/media"
+	"github.com/heraldhq/herald/internal/provider"
+	"github.com/heraldhq/herald/internal/provider/bluesky"
+	"github.com/heraldhq/herald/internal/provider/discord"
+	"github.com/heraldhq/herald/internal/provider/mastodon"
+	"github.com/heraldhq/herald/internal/secret"
 	"github.com/heraldhq/herald/internal/store/sqlite"
 )
 
@@ -108,5 +115,51 @@ func TestInternalErrorShowsOnlyTheRequestID(t *testing.T) {
 	id := w.Header().Get("X-Request-Id")
 	if id == "" || !strings.Contains(w.Body.String(), "(request id "+id+")") {
 		t.Errorf("body = %s with X-Request-Id %q, want the same id in both", w.Body, id)
+	}
+}
+
+// resolver makes every name resolve to one address.
+type resolver netip.Addr
+
+func (r resolver) LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error) {
+	return []netip.Addr{netip.Addr(r)}, nil
+}
+
+// TestConnectRefusedPrivateAddressNamesTheSetting: a server URL whose name
+// resolves to a private address is refused by Herald, not by the network,
+// and the answer names the field and the setting that allows it, never the
+// address the name resolved to.
+func TestConnectRefusedPrivateAddressNamesTheSetting(t *testing.T) {
+	t.Parallel()
+	f := setup(t, 1000)
+	client := media.NewSafeHTTPClient(media.ClientConfig{Resolver: resolver(netip.MustParseAddr("10.1.2.3")), Timeout: 5 * time.Second})
+	key, _ := secret.GenerateKey()
+	sealer, _ := secret.New(key)
+	f.app.SetProviders(provider.NewRegistry(mastodon.New(mastodon.Config{}, client), bluesky.New(bluesky.Config{}, client),
+		discord.New(discord.Config{APIBase: "https://discord.internal/api"}, client)), sealer)
+	tests := []struct {
+		name string
+		body map[string]any
+		want string
+	}{
+		{"mastodon instance", map[string]any{"provider": "mastodon", "instanceUrl": "https://internal.corp", "accessToken": "t"},
+			"instanceUrl: Herald does not connect to internal.corp because it is a private or loopback address; an operator can allow this with HERALD_ALLOW_PRIVATE_NETWORKS=true"},
+		{"mastodon instance as an address", map[string]any{"provider": "mastodon", "instanceUrl": "http://10.9.8.7", "accessToken": "t"},
+			"instanceUrl: Herald does not connect to 10.9.8.7 (private network (RFC 1918)) because it is a private or loopback address; an operator can allow this with HERALD_ALLOW_PRIVATE_NETWORKS=true"},
+		{"bluesky server", map[string]any{"provider": "bluesky", "handle": "ada.example", "appPassword": "p", "service": "https://pds.internal"},
+			"service: Herald does not connect to pds.internal because it is a private or loopback address; an operator can allow this with HERALD_ALLOW_PRIVATE_NETWORKS=true"},
+		{"discord webhook", map[string]any{"provider": "discord", "webhookUrl": "https://discord.internal/api/webhooks/123/tok"},
+			"webhookUrl: Herald does not connect to discord.internal because it is a private or loopback address; an operator can allow this with HERALD_ALLOW_PRIVATE_NETWORKS=true"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body, _ := f.do("POST", base+"/social-profiles?workspaceId="+f.ws, f.key, tc.body)
+			if got := message(t, body); status != 400 || got != tc.want {
+				t.Errorf("connect = %d %q, want 400 %q", status, got, tc.want)
+			}
+			if strings.Contains(string(body), "10.1.2.3") {
+				t.Errorf("the answer shows the resolved address: %s", body)
+			}
+		})
 	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/app"
+	"github.com/heraldhq/herald/internal/httperr"
 )
 
 //go:embed templates/*.html
@@ -66,6 +67,9 @@ func NewHandler(a *app.App, log *slog.Logger) *Handler {
 // ServeHTTP implements http.Handler. Unsafe cross-origin requests are
 // refused before any handler runs.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	reqID := httperr.RequestID(r)
+	w.Header().Set("X-Request-Id", reqID)
+	r = r.WithContext(herald.NewContextWithRequestID(r.Context(), reqID))
 	w.Header().Set("X-Frame-Options", "DENY")
 	w.Header().Set("Referrer-Policy", "same-origin")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
@@ -136,21 +140,12 @@ func (h *Handler) requireSession(next sessionHandler) http.Handler {
 	})
 }
 
+// fail renders err's page with the status and message of httperr's table,
+// the one the API uses; Herald's own failures show only the request id and
+// are logged with their cause.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	status := http.StatusInternalServerError
-	msg := "Something went wrong on our side."
-	switch herald.ErrorCode(err) {
-	case herald.EINVALID:
-		status, msg = http.StatusBadRequest, herald.ErrorMessage(err)
-	case herald.ENOTFOUND:
-		status, msg = http.StatusNotFound, herald.ErrorMessage(err)
-	case herald.EFORBIDDEN:
-		status, msg = http.StatusForbidden, herald.ErrorMessage(err)
-	case herald.EUNAVAILABLE, herald.EUNIMPLEMENT:
-		status, msg = http.StatusServiceUnavailable, herald.ErrorMessage(err)
-	default:
-		h.log.ErrorContext(r.Context(), "web request failed", "path", r.URL.Path, "error", err)
-	}
+	status, msg := httperr.Describe(r.Context(), err)
+	httperr.Log(r.Context(), h.log, r, status, err)
 	h.render(w, r, status, "error.html", page{Title: http.StatusText(status), Message: msg, User: herald.UserFromContext(r.Context())})
 }
 
