@@ -163,3 +163,26 @@ func TestConnectRefusedPrivateAddressNamesTheSetting(t *testing.T) {
 		})
 	}
 }
+
+// TestTextFieldsRefuseNUL: every text a user sends goes through one check
+// (herald.CheckText), which JSON already had: multipart fields and query
+// parameters too, so PostgreSQL never sees a NUL (it answered 500).
+func TestTextFieldsRefuseNUL(t *testing.T) {
+	t.Parallel()
+	f := setupMedia(t, mediaOptions{})
+	pic := pngOf(t, 8, 8)
+	for _, after := range []bool{false, true} {
+		status, body := f.upload(t, "a.png", pic, "a cat\x00", after)
+		if want := "altText: must not contain the NUL character (\\u0000)"; status != 400 || message(t, body) != want {
+			t.Errorf("upload with altText after=%v = %d %s, want 400 %q", after, status, body, want)
+		}
+	}
+	status, body, _ := f.do("GET", base+"/post?workspaceId="+f.ws+"%00", f.key, nil)
+	if want := "workspaceId: must not contain the NUL character (\\u0000)"; status != 400 || message(t, body) != want {
+		t.Errorf("query with a NUL = %d %s, want 400 %q", status, body, want)
+	}
+	status, body, _ = f.do("GET", base+"/post?workspaceId="+f.ws+"%ff", f.key, nil)
+	if want := "workspaceId: is not valid UTF-8"; status != 400 || message(t, body) != want {
+		t.Errorf("query with invalid UTF-8 = %d %s, want 400 %q", status, body, want)
+	}
+}

@@ -73,6 +73,9 @@ func (h *Handler) wrap(rt route) http.Handler {
 }
 
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rt route) error {
+	if err := herald.CheckTextValues(r.URL.Query()); err != nil {
+		return err
+	}
 	if rt.public {
 		return rt.h(w, r)
 	}

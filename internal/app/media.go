@@ -644,8 +644,8 @@ type MediaUpload struct {
 }
 
 func validateAltText(alt string) error {
-	if !utf8.ValidString(alt) {
-		return herald.Errorf(herald.EINVALID, "altText: is not valid UTF-8")
+	if err := herald.CheckText("altText", alt); err != nil {
+		return err
 	}
 	if n := utf8.RuneCountInString(alt); n > herald.MaxAltText {
 		return herald.Errorf(herald.EINVALID, "altText: must be at most %d characters (got %d)", herald.MaxAltText, n)
@@ -669,7 +669,7 @@ func (a *App) UploadMedia(ctx context.Context, workspaceID string, in MediaUploa
 		return nil, err
 	}
 	name := path.Base(strings.ReplaceAll(in.FileName, `\`, "/"))
-	if name == "." || name == "/" || !utf8.ValidString(name) || len(name) > 255 {
+	if name == "." || name == "/" || herald.CheckText("file", name) != nil || len(name) > 255 {
 		name = "upload"
 	}
 	info, err := a.ingest(ctx, ms, false, func() (*media.Info, error) { return ms.ingester.IngestReader(ctx, name, in.Body) })

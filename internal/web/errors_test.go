@@ -171,3 +171,22 @@ func TestConnectPageRefusedPrivateServer(t *testing.T) {
 		t.Errorf("the page shows the resolved address: %s", body)
 	}
 }
+
+// TestFormFieldsRefuseNUL: form fields go through the same text check as
+// the API's JSON, so PostgreSQL never sees a NUL (it answered 500).
+func TestFormFieldsRefuseNUL(t *testing.T) {
+	t.Parallel()
+	site := setupSite(t)
+	resp, body := site.post("/signin", url.Values{"email": {"ada@example.org\x00"}, "password": {"x"}})
+	if want := "email: must not contain the NUL character (\\u0000)"; resp.StatusCode != 400 || !strings.Contains(body, want) {
+		t.Errorf("sign-in with a NUL = %d %s, want 400 with %q", resp.StatusCode, body, want)
+	}
+	resp, body = site.post("/connect/mastodon", url.Values{"csrf": {site.csrf}, "workspaceId": {site.workspace}, "server": {"a\x00.example"}})
+	if want := "server: must not contain the NUL character (\\u0000)"; resp.StatusCode != 400 || !strings.Contains(body, want) {
+		t.Errorf("connect with a NUL = %d %s, want 400 with %q", resp.StatusCode, body, want)
+	}
+	resp, body = site.get("/connect/mastodon?workspaceId=" + site.workspace + "%00")
+	if resp.StatusCode != 400 || !strings.Contains(body, "workspaceId: must not contain the NUL character") {
+		t.Errorf("query with a NUL = %d %s, want 400", resp.StatusCode, body)
+	}
+}

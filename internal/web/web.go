@@ -74,11 +74,29 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Referrer-Policy", "same-origin")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' https: data:; frame-ancestors 'none'")
+	if err := checkText(w, r); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusForbidden, "error.html", page{Title: "Refused", Message: "This request came from another site and was refused."})
 	}))
 	cop.Handler(h.mux).ServeHTTP(w, r)
+}
+
+// checkText refuses a query or form field that is not text Herald can
+// keep (herald.CheckText: the NUL character, invalid UTF-8), before any
+// handler passes it on. Forms are small: their body is read capped.
+func checkText(w http.ResponseWriter, r *http.Request) error {
+	if r.Method == http.MethodPost {
+		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+		if err := r.ParseForm(); err != nil {
+			return herald.Errorf(herald.EINVALID, "The form could not be read.")
+		}
+		return herald.CheckTextValues(r.Form)
+	}
+	return herald.CheckTextValues(r.URL.Query())
 }
 
 func cacheStatic(next http.Handler) http.Handler {
