@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/api"
 	"github.com/heraldhq/herald/internal/app"
 	"github.com/heraldhq/herald/internal/media"
@@ -184,5 +185,39 @@ func TestTextFieldsRefuseNUL(t *testing.T) {
 	status, body, _ = f.do("GET", base+"/post?workspaceId="+f.ws+"%ff", f.key, nil)
 	if want := "workspaceId: is not valid UTF-8"; status != 400 || message(t, body) != want {
 		t.Errorf("query with invalid UTF-8 = %d %s, want 400 %q", status, body, want)
+	}
+}
+
+// TestAdoptingAnotherWorkspacesMediaLeavesItsAltText: a Herald media URL
+// is public, so another workspace may use the bytes, but the alt text is
+// the owner's library text and is not copied.
+func TestAdoptingAnotherWorkspacesMediaLeavesItsAltText(t *testing.T) {
+	t.Parallel()
+	f := setupMedia(t, mediaOptions{})
+	ctx := context.Background()
+	st, b := f.upload(t, "a.png", pngOf(t, 16, 16), "Draft for the board: layoffs announcement", false)
+	if st != 201 {
+		t.Fatalf("upload = %d %s", st, b)
+	}
+	src := decode[mediaBody](t, b)
+	other, err := f.app.Init(ctx, app.InitParams{Email: "other@example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, b, _ := f.do("POST", base+"/post?workspaceId="+other.WorkspaceID, other.APIKey, map[string]any{"caption": "x", "mediaUrls": []string{src.URL}}); st != 201 {
+		t.Fatalf("other workspace's post = %d %s", st, b)
+	}
+	ms, err := f.store.FindMedia(ctx, herald.MediaFilter{WorkspaceID: other.WorkspaceID, Limit: 10})
+	if err != nil || len(ms) != 1 {
+		t.Fatalf("other workspace's media = %v, %v; want one file", ms, err)
+	}
+	if ms[0].AltText != "" {
+		t.Errorf("the adopted copy has the owner's alt text %q", ms[0].AltText)
+	}
+	// In its own workspace the file keeps its alt text.
+	f.ok("POST", base+"/post?workspaceId="+f.ws, map[string]any{"caption": "x", "mediaUrls": []string{src.URL}}, 201)
+	own, err := f.store.FindMediaByID(ctx, src.ID)
+	if err != nil || own.AltText != "Draft for the board: layoffs announcement" {
+		t.Errorf("own file = %+v, %v", own, err)
 	}
 }

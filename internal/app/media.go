@@ -301,8 +301,9 @@ func (a *App) ingestURL(ctx context.Context, ms *MediaService, workspaceID, user
 
 // adoptMedia resolves a URL of a file stored on this Herald. A file of the
 // workspace is used as it is; another workspace's file (its URL is public,
-// so its bytes are no secret) or a derived copy becomes a file of this
-// workspace with the same bytes, without downloading.
+// so its bytes are no secret, but its alt text is not copied) or a derived
+// copy becomes a file of this workspace with the same bytes, without
+// downloading.
 func (a *App) adoptMedia(ctx context.Context, ms *MediaService, workspaceID, userID, field, raw, id, ext string) (*herald.Media, error) {
 	src, err := a.store.FindMediaByID(ctx, id)
 	if herald.ErrorCode(err) == herald.ENOTFOUND || (err == nil && mediaExt[src.MIME] != ext) {
@@ -320,7 +321,12 @@ func (a *App) adoptMedia(ctx context.Context, ms *MediaService, workspaceID, use
 	}
 	m := a.newMedia(workspaceID, &media.Info{SHA256: src.SHA256, MIME: src.MIME, Kind: src.Kind, Size: src.Size, Width: src.Width, Height: src.Height,
 		Frames: src.Frames, Duration: src.Duration, FPS: src.FPS, VideoCodec: src.VideoCodec, AudioCodec: src.AudioCodec, Orientation: src.Orientation, Rotation: src.Rotation})
-	m.SourceURL, m.AltText, m.CreatedBy = raw, src.AltText, userID
+	m.SourceURL, m.CreatedBy = raw, userID
+	if src.WorkspaceID == workspaceID {
+		// Only the bytes are public; alt text is library text of the
+		// workspace that wrote it.
+		m.AltText = src.AltText
+	}
 	return a.saveMedia(ctx, ms, m, field, raw, true)
 }
 
