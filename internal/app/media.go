@@ -786,6 +786,11 @@ func (a *App) DeleteMedia(ctx context.Context, workspaceID, id string) error {
 		if !mem.Role.CanWrite() {
 			return herald.Errorf(herald.EFORBIDDEN, "Your role in this workspace (%s) cannot delete media.", mem.Role)
 		}
+		// Locked first, so that a post starting to use the file meanwhile
+		// is seen below (409), not caught by the foreign key.
+		if err := tx.LockMedia(ctx, m.ID); err != nil {
+			return err
+		}
 		uses, err := tx.FindMediaUses(ctx, m.ID)
 		if err != nil {
 			return err

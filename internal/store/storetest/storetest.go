@@ -34,7 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		"Idempotency":      testIdempotency,
 		"Transactions":     testTransactions,
 		"ConcurrentWrites": testConcurrentWrites,
-		"Media":            testMedia, "MediaUse": testMediaUse, "MediaBlobs": testMediaBlobs, // media.go
+		"Media":            testMedia, "MediaUse": testMediaUse, "MediaBlobs": testMediaBlobs, "MediaDeleteRace": testMediaDeleteRace, // media.go
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {
