@@ -20,6 +20,7 @@ import (
 	"github.com/heraldhq/herald/internal/provider"
 	"github.com/heraldhq/herald/internal/provider/bluesky"
 	"github.com/heraldhq/herald/internal/provider/discord"
+	"github.com/heraldhq/herald/internal/provider/feed"
 	"github.com/heraldhq/herald/internal/provider/mastodon"
 	"github.com/heraldhq/herald/internal/secret"
 	"github.com/heraldhq/herald/internal/store/sqlite"
@@ -219,5 +220,42 @@ func TestAdoptingAnotherWorkspacesMediaLeavesItsAltText(t *testing.T) {
 	own, err := f.store.FindMediaByID(ctx, src.ID)
 	if err != nil || own.AltText != "Draft for the board: layoffs announcement" {
 		t.Errorf("own file = %+v, %v", own, err)
+	}
+}
+
+// deleteFails is the feed network whose deletions fail with an error that
+// is not the network's (a transport error naming an address).
+type deleteFails struct{ provider.Provider }
+
+func (deleteFails) Delete(context.Context, *provider.Account, string) error {
+	return errors.New("dial tcp 10.1.2.3:443: connection refused")
+}
+
+// TestRemoteDeleteFailureHidesTheCause: deleting a post from the networks
+// lists what failed with the network's reason only; an unclassified error
+// is not shown.
+func TestRemoteDeleteFailureHidesTheCause(t *testing.T) {
+	t.Parallel()
+	f := setup(t, 1000)
+	key, _ := secret.GenerateKey()
+	sealer, _ := secret.New(key)
+	f.app.SetProviders(provider.NewRegistry(deleteFails{feed.New(feed.Config{ItemURL: func(k string) string { return "https://herald.test/feeds/items/" + k }})}), sealer)
+	prof := decode[map[string]any](t, f.ok("POST", base+"/social-profiles?workspaceId="+f.ws, map[string]any{"provider": "feed", "name": "News"}, 201))
+	members, err := f.store.FindMembers(context.Background(), f.ws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := f.clock.Now()
+	pid := herald.NewID()
+	p := &herald.Post{ID: pid, WorkspaceID: f.ws, CreatedBy: members[0].UserID, PostType: herald.PostTypeRegular, Status: herald.StatusPosted,
+		Caption: "x", CreatedAt: now, UpdatedAt: now, ScheduledAt: &now,
+		Targets: []*herald.PostTarget{{ID: herald.NewID(), PostID: pid, SocialProfileID: prof["id"].(string), Provider: "feed", State: herald.TargetPublished,
+			RemoteID: "r1", PublishedAt: &now, UpdatedAt: now}}}
+	if err := f.store.CreatePost(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	status, body, _ := f.do("DELETE", base+"/post/"+pid+"?workspaceId="+f.ws+"&remote=true", f.key, nil)
+	if status != 503 || !strings.Contains(message(t, body), "an unexpected error (Herald's log has the cause)") || strings.Contains(string(body), "10.1.2.3") {
+		t.Errorf("DELETE remote = %d %s, want 503 without the cause", status, body)
 	}
 }
