@@ -9,10 +9,6 @@ import (
 	"github.com/heraldhq/herald/internal/httperr"
 )
 
-// StatusOf returns the HTTP status for a domain error (httperr's table, the
-// one every front door uses).
-func StatusOf(err error) int { return httperr.Status(err) }
-
 // errorBody is every error's JSON shape, as Ocoya's.
 type errorBody struct {
 	Message string `json:"message" doc:"What went wrong, naming the field and the rule where the request broke one."`
