@@ -24,7 +24,8 @@ type Config struct {
 	// Version is Herald's version, shown in the OpenAPI document.
 	Version string
 	// Ready reports whether the server can do its work (database reachable,
-	// workers alive); /readyz answers 503 with its error.
+	// workers alive); /readyz answers 503 with a fixed message and logs
+	// the error.
 	Ready func(r *http.Request) error
 }
 
@@ -215,13 +216,19 @@ func (h *Handler) readyz(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusMethodNotAllowed, errorBody{Message: r.Method + " is not allowed on " + r.URL.Path + "; use GET."})
 		return
 	}
-	err := h.app.Ping(r.Context())
-	if err == nil && h.cfg.Ready != nil {
-		err = h.cfg.Ready(r)
-	}
-	if err != nil {
-		writeJSON(w, http.StatusServiceUnavailable, errorBody{Message: "not ready: " + err.Error()})
+	// The answer is public: it says which part is down, never why; the
+	// cause goes to the log.
+	if err := h.app.Ping(r.Context()); err != nil {
+		h.log.WarnContext(r.Context(), "not ready: the database is unavailable", "error", err)
+		writeJSON(w, http.StatusServiceUnavailable, errorBody{Message: "not ready: database unavailable"})
 		return
+	}
+	if h.cfg.Ready != nil {
+		if err := h.cfg.Ready(r); err != nil {
+			h.log.WarnContext(r.Context(), "not ready: no publishing worker alive", "error", err)
+			writeJSON(w, http.StatusServiceUnavailable, errorBody{Message: "not ready: no publishing worker alive"})
+			return
+		}
 	}
 	writeJSON(w, http.StatusOK, healthResponse{Status: "ready"})
 }

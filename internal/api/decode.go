@@ -68,7 +68,7 @@ func decodeJSON(body []byte, dst any) error {
 		var v any
 		if json.Unmarshal(body, &v) == nil {
 			if path := nulPath(v, ""); path != "" {
-				return herald.Errorf(herald.EINVALID, "%s: must not contain the NUL character (\\u0000)", path)
+				return herald.CheckText(path, "\x00")
 			}
 		}
 	}

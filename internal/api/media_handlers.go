@@ -8,6 +8,7 @@ import (
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/app"
+	"github.com/heraldhq/herald/internal/httperr"
 	"github.com/heraldhq/herald/internal/media"
 )
 
@@ -200,17 +201,18 @@ func (h *Handler) deleteMedia(w http.ResponseWriter, r *http.Request) error {
 // serveMediaFile answers the public media URLs (GET and HEAD, ranges,
 // caching) without an API key: networks pull files from them.
 func (h *Handler) serveMediaFile(w http.ResponseWriter, r *http.Request) {
+	reqID := httperr.RequestID(r)
+	w.Header().Set("X-Request-Id", reqID)
+	r = r.WithContext(herald.NewContextWithRequestID(r.Context(), reqID))
 	m, blobs, err := h.app.PublicMedia(r.Context(), r.PathValue("file"))
 	if err != nil && ClientGone(r) {
 		h.log.DebugContext(r.Context(), "client went away", "method", r.Method, "path", r.URL.Path, "error", err)
 		return
 	}
 	if err != nil {
-		status := StatusOf(err)
-		if status >= 500 {
-			h.log.ErrorContext(r.Context(), "serve media", "path", r.URL.Path, "error", err)
-		}
-		http.Error(w, herald.ErrorMessage(err), status)
+		status, msg := httperr.Describe(r.Context(), err)
+		httperr.Log(r.Context(), h.log, r, status, err)
+		http.Error(w, msg, status)
 		return
 	}
 	if err := media.ServeBlob(w, r, blobs, m.SHA256, m.MIME); err != nil && ClientGone(r) {

@@ -325,12 +325,12 @@ func TestMediaURLErrorsNameTheURLAndTheReason(t *testing.T) {
 		status  int
 		message string
 	}{
-		{"private address refused by default", closed, []string{pic}, 400, "mediaUrls[0]: " + pic + ": refused address: 127.0.0.1 (loopback)"},
+		{"private address refused by default", closed, []string{pic}, 400, "mediaUrls[0]: " + pic + ": Herald does not connect to 127.0.0.1 (loopback) because it is a private or loopback address; an operator can allow this with HERALD_ALLOW_PRIVATE_NETWORKS=true"},
 		{"too large", f, []string{pic, big}, 400, "mediaUrls[1]: " + big + ": too large"},
 		{"not an allowed type", f, []string{html}, 400, "mediaUrls[0]: " + html + ": not an allowed type: found text/html"},
 		{"not found", f, []string{missing}, 400, "mediaUrls[0]: " + missing + ": the server answered 404 Not Found"},
 		{"a name that does not resolve", f, []string{"https://cdn.example/a.png"}, 400, "mediaUrls[0]: https://cdn.example/a.png: unreachable"},
-		{"redirect refused when private addresses are", closed, []string{inside}, 400, "mediaUrls[0]: " + inside + ": refused address"},
+		{"redirect refused when private addresses are", closed, []string{inside}, 400, "mediaUrls[0]: " + inside + ": Herald does not connect to 127.0.0.1 (loopback)"},
 		{"unknown Herald URL", f, []string{"https://herald.test/media/cnope.png"}, 400, "mediaUrls[0]: https://herald.test/media/cnope.png: no such media on this Herald"},
 		{"not http", f, []string{"ftp://x/a.png"}, 400, "mediaUrls[0]"},
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/heraldhq/herald/internal/app"
 	"github.com/heraldhq/herald/internal/clientaddr"
 	"github.com/heraldhq/herald/internal/connlimit"
+	"github.com/heraldhq/herald/internal/httperr"
 )
 
 // route is one endpoint: how to serve it and how to document it.
@@ -50,10 +51,7 @@ var workspaceOptParam = param{name: "workspaceId", desc: "Optional: when given, 
 func (h *Handler) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		reqID := r.Header.Get("X-Request-Id")
-		if reqID == "" || len(reqID) > 100 {
-			reqID = herald.NewID()
-		}
+		reqID := httperr.RequestID(r)
 		w.Header().Set("X-Request-Id", reqID)
 		ctx := herald.NewContextWithRequestID(r.Context(), reqID)
 		if herald.ClientAddrFromContext(ctx) == "" { // not behind clientaddr.Handler (tests)
@@ -68,7 +66,7 @@ func (h *Handler) wrap(rt route) http.Handler {
 				}
 				h.log.ErrorContext(ctx, "panic serving request", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 				if !rec.wrote {
-					writeJSON(rec, http.StatusInternalServerError, errorBody{Message: "Internal error."})
+					writeJSON(rec, http.StatusInternalServerError, errorBody{Message: httperr.Internal(reqID)})
 				}
 			}
 			h.log.DebugContext(ctx, "request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration_ms", time.Since(start).Milliseconds())
@@ -80,6 +78,9 @@ func (h *Handler) wrap(rt route) http.Handler {
 }
 
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rt route) error {
+	if err := herald.CheckTextValues(r.URL.Query()); err != nil {
+		return err
+	}
 	if rt.public {
 		return rt.h(w, r)
 	}

@@ -2,38 +2,12 @@ package api
 
 import (
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
 
-	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/httperr"
 )
-
-// statusOf is the one table from domain error codes to HTTP statuses.
-var statusOf = map[string]int{
-	herald.EINVALID:       http.StatusBadRequest,
-	herald.ENOTFOUND:      http.StatusNotFound,
-	herald.ECONFLICT:      http.StatusConflict,
-	herald.EUNAUTHORIZED:  http.StatusUnauthorized,
-	herald.EFORBIDDEN:     http.StatusForbidden,
-	herald.ERATELIMITED:   http.StatusTooManyRequests,
-	herald.EUNAVAILABLE:   http.StatusServiceUnavailable,
-	herald.EUNIMPLEMENT:   http.StatusNotImplemented,
-	herald.EUNPROCESSABLE: http.StatusUnprocessableEntity,
-	herald.ETOOLARGE:      http.StatusRequestEntityTooLarge,
-	herald.EMEDIATYPE:     http.StatusUnsupportedMediaType,
-	herald.EINTERNAL:      http.StatusInternalServerError,
-}
-
-// StatusOf returns the HTTP status for a domain error; the web app and MCP
-// server use the same table.
-func StatusOf(err error) int {
-	if s, ok := statusOf[herald.ErrorCode(err)]; ok {
-		return s
-	}
-	return http.StatusInternalServerError
-}
 
 // errorBody is every error's JSON shape, as Ocoya's.
 type errorBody struct {
@@ -53,27 +27,17 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // writeError writes err as {"message": ...} with its status, and logs it
-// when it is Herald's fault: the one place errors are logged.
+// when it is Herald's fault: the one place errors are logged. An unexpected
+// error answers a fixed message with the request id; its cause is logged.
 func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	if ClientGone(r) {
 		log.DebugContext(r.Context(), "client went away", "method", r.Method, "path", r.URL.Path, "error", err)
 		w.WriteHeader(StatusClientClosedRequest)
 		return
 	}
-	status := StatusOf(err)
-	switch {
-	case status == http.StatusNotImplemented:
-		// A documented answer, not a failure.
-	case status == http.StatusServiceUnavailable:
-		log.WarnContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "status", status, "error", err)
-	case status >= 500:
-		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "status", status, "error", err)
-	}
-	var he *herald.Error
-	if !errors.As(err, &he) && status == http.StatusInternalServerError {
-		err = herald.Errorf(herald.EINTERNAL, "Internal error.")
-	}
-	writeJSON(w, status, errorBody{Message: herald.ErrorMessage(err)})
+	status, msg := httperr.Describe(r.Context(), err)
+	httperr.Log(r.Context(), log, r, status, err)
+	writeJSON(w, status, errorBody{Message: msg})
 }
 
 // StatusClientClosedRequest is the status recorded (never received) for a

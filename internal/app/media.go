@@ -301,8 +301,9 @@ func (a *App) ingestURL(ctx context.Context, ms *MediaService, workspaceID, user
 
 // adoptMedia resolves a URL of a file stored on this Herald. A file of the
 // workspace is used as it is; another workspace's file (its URL is public,
-// so its bytes are no secret) or a derived copy becomes a file of this
-// workspace with the same bytes, without downloading.
+// so its bytes are no secret, but its alt text is not copied) or a derived
+// copy becomes a file of this workspace with the same bytes, without
+// downloading.
 func (a *App) adoptMedia(ctx context.Context, ms *MediaService, workspaceID, userID, field, raw, id, ext string) (*herald.Media, error) {
 	src, err := a.store.FindMediaByID(ctx, id)
 	if herald.ErrorCode(err) == herald.ENOTFOUND || (err == nil && mediaExt[src.MIME] != ext) {
@@ -320,7 +321,12 @@ func (a *App) adoptMedia(ctx context.Context, ms *MediaService, workspaceID, use
 	}
 	m := a.newMedia(workspaceID, &media.Info{SHA256: src.SHA256, MIME: src.MIME, Kind: src.Kind, Size: src.Size, Width: src.Width, Height: src.Height,
 		Frames: src.Frames, Duration: src.Duration, FPS: src.FPS, VideoCodec: src.VideoCodec, AudioCodec: src.AudioCodec, Orientation: src.Orientation, Rotation: src.Rotation})
-	m.SourceURL, m.AltText, m.CreatedBy = raw, src.AltText, userID
+	m.SourceURL, m.CreatedBy = raw, userID
+	if src.WorkspaceID == workspaceID {
+		// Only the bytes are public; alt text is library text of the
+		// workspace that wrote it.
+		m.AltText = src.AltText
+	}
 	return a.saveMedia(ctx, ms, m, field, raw, true)
 }
 
@@ -644,8 +650,8 @@ type MediaUpload struct {
 }
 
 func validateAltText(alt string) error {
-	if !utf8.ValidString(alt) {
-		return herald.Errorf(herald.EINVALID, "altText: is not valid UTF-8")
+	if err := herald.CheckText("altText", alt); err != nil {
+		return err
 	}
 	if n := utf8.RuneCountInString(alt); n > herald.MaxAltText {
 		return herald.Errorf(herald.EINVALID, "altText: must be at most %d characters (got %d)", herald.MaxAltText, n)
@@ -669,7 +675,7 @@ func (a *App) UploadMedia(ctx context.Context, workspaceID string, in MediaUploa
 		return nil, err
 	}
 	name := path.Base(strings.ReplaceAll(in.FileName, `\`, "/"))
-	if name == "." || name == "/" || !utf8.ValidString(name) || len(name) > 255 {
+	if name == "." || name == "/" || herald.CheckText("file", name) != nil || len(name) > 255 {
 		name = "upload"
 	}
 	info, err := a.ingest(ctx, ms, false, func() (*media.Info, error) { return ms.ingester.IngestReader(ctx, name, in.Body) })
@@ -779,6 +785,11 @@ func (a *App) DeleteMedia(ctx context.Context, workspaceID, id string) error {
 		}
 		if !mem.Role.CanWrite() {
 			return herald.Errorf(herald.EFORBIDDEN, "Your role in this workspace (%s) cannot delete media.", mem.Role)
+		}
+		// Locked first, so that a post starting to use the file meanwhile
+		// is seen below (409), not caught by the foreign key.
+		if err := tx.LockMedia(ctx, m.ID); err != nil {
+			return err
 		}
 		uses, err := tx.FindMediaUses(ctx, m.ID)
 		if err != nil {

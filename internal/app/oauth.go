@@ -3,11 +3,13 @@ package app
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"time"
 
 	"golang.org/x/oauth2"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/media"
 	"github.com/heraldhq/herald/internal/provider"
 	"github.com/heraldhq/herald/internal/store"
 )
@@ -55,6 +57,9 @@ func (a *App) StartServerOAuth(ctx context.Context, sessionID, workspaceID, prov
 	redirect := a.callbackURL(providerName)
 	clientID, _, err := a.oauthClient(ctx, so, providerName, base, redirect)
 	if err != nil {
+		if ae := (*media.AddressError)(nil); errors.As(err, &ae) {
+			return "", connectError(providerName, map[string]string{"server": server}, err)
+		}
 		return "", err
 	}
 	state := randomString(32)
@@ -84,7 +89,7 @@ func (a *App) oauthClient(ctx context.Context, so provider.ServerOAuth, provider
 	}
 	id, secret, err := so.RegisterClient(ctx, server, "Herald", redirect)
 	if err != nil {
-		return "", "", connectError(providerName, err)
+		return "", "", connectError(providerName, nil, err)
 	}
 	sealed, err := a.sealer.Seal([]byte(secret), []byte("oauth_app:"+server))
 	if err != nil {
@@ -136,7 +141,7 @@ func (a *App) FinishServerOAuth(ctx context.Context, sessionID, providerName, st
 	}
 	acct, err := so.Exchange(ctx, st.Server, clientID, clientSecret, redirect, code, string(verifier))
 	if err != nil {
-		return nil, connectError(providerName, err)
+		return nil, connectError(providerName, nil, err)
 	}
 	return a.saveProfile(ctx, st.WorkspaceID, providerName, acct)
 }

@@ -533,6 +533,8 @@ func (a *App) deleteRemote(ctx context.Context, workspaceID, id string) error {
 			return err
 		}
 		if err := prov.Delete(ctx, acct, t.RemoteID); err != nil {
+			a.log.WarnContext(ctx, "delete from the network failed", "post_id", p.ID, "target_id", t.ID, "provider", t.Provider,
+				"request_id", herald.RequestIDFromContext(ctx), "error", err)
 			failed = append(failed, describeTarget(t)+": "+providerMessage(err))
 		}
 	}
@@ -542,13 +544,14 @@ func (a *App) deleteRemote(ctx context.Context, workspaceID, id string) error {
 	return nil
 }
 
-// providerMessage is the network's own reason for an error.
+// providerMessage is the network's own reason for an error; any other
+// error's text may hold addresses or paths and only goes to the log.
 func providerMessage(err error) string {
 	var pe *provider.Error
 	if errors.As(err, &pe) && pe.Message != "" {
 		return pe.Message
 	}
-	return err.Error()
+	return "an unexpected error (Herald's log has the cause)"
 }
 
 // describeTarget names a target for messages.

@@ -5,10 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"net/url"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/media"
 	"github.com/heraldhq/herald/internal/provider"
 	"github.com/heraldhq/herald/internal/secret"
 	"github.com/heraldhq/herald/internal/store"
@@ -105,7 +109,7 @@ func (a *App) ConnectProfile(ctx context.Context, workspaceID string, body json.
 	}
 	acct, err := prov.Connect(ctx, body)
 	if err != nil {
-		return nil, connectError(name, err)
+		return nil, connectError(name, connectInput(body), err)
 	}
 	return a.saveProfile(ctx, workspaceID, name, acct)
 }
@@ -162,24 +166,68 @@ func (a *App) credentialNetworks() []string {
 }
 
 // connectError turns a provider's refusal into a 400 with the network's
-// reason.
-func connectError(network string, err error) error {
+// reason. input holds the user's fields (the JSON object of the connect
+// request, the server named on the web page): a host Herald refused is
+// reported under the field that named it, saying which setting allows it,
+// and never with the address it resolved to.
+func connectError(network string, input map[string]string, err error) error {
+	var ae *media.AddressError
 	var pe *provider.Error
 	var he *herald.Error
 	switch {
+	case errors.As(err, &ae):
+		field := fieldNaming(input, ae)
+		if field == "" {
+			field = displayName(network)
+		}
+		return &herald.Error{Code: herald.EINVALID, Message: field + ": " + ae.SafeMessage(), Err: err}
 	case errors.As(err, &he):
 		return err
 	case errors.As(err, &pe):
 		msg := pe.Message
-		if msg == "" && pe.Err != nil {
-			msg = pe.Err.Error()
-		}
 		if msg == "" {
-			msg = pe.Kind.String()
+			msg = pe.Kind.String() // the cause (pe.Err) may hold addresses: it goes to the log only
 		}
 		return &herald.Error{Code: herald.EINVALID, Message: fmt.Sprintf("%s refused the credentials: %s", displayName(network), msg), Err: err}
 	}
-	return &herald.Error{Code: herald.EINVALID, Message: fmt.Sprintf("Could not connect to %s: %v", displayName(network), err), Err: err}
+	return &herald.Error{Code: herald.EUNAVAILABLE, Message: fmt.Sprintf("Could not connect to %s; try again later.", displayName(network)), Err: err}
+}
+
+// connectInput returns the string fields of a connect request's JSON
+// object, for connectError.
+func connectInput(body json.RawMessage) map[string]string {
+	var m map[string]any
+	json.Unmarshal(body, &m)
+	out := map[string]string{}
+	for k, v := range m {
+		if s, ok := v.(string); ok {
+			out[k] = s
+		}
+	}
+	return out
+}
+
+// fieldNaming returns the input field whose URL (or bare host) is the host
+// that ae refused, or "".
+func fieldNaming(input map[string]string, ae *media.AddressError) string {
+	want := ae.Host
+	if want == "" {
+		want = ae.Addr.String()
+	}
+	want = strings.TrimSuffix(strings.ToLower(want), ".")
+	for _, k := range slices.Sorted(maps.Keys(input)) {
+		v := strings.TrimSpace(input[k])
+		host := v
+		if u, err := url.Parse(v); err == nil && u.Host != "" {
+			host = u.Hostname()
+		} else if u, err := url.Parse("https://" + v); err == nil && u.Host != "" {
+			host = u.Hostname()
+		}
+		if strings.TrimSuffix(strings.ToLower(host), ".") == want {
+			return k
+		}
+	}
+	return ""
 }
 
 // DeleteProfile disconnects a social profile. A profile that scheduled

@@ -38,13 +38,50 @@ type AddressError struct {
 	Addr netip.Addr
 	// Reason names the kind of address ("loopback", "private network (RFC 1918)").
 	Reason string
+	// Always is set for addresses refused whatever the settings (cloud
+	// metadata, multicast, ...); the others HERALD_ALLOW_PRIVATE_NETWORKS
+	// lets through.
+	Always bool
+	// Named is set when Host is a name (resolved by DNS), not a spelling of
+	// an IP address.
+	Named bool
 }
 
+// Error describes the refusal in full, resolved address included, for logs.
 func (e *AddressError) Error() string {
-	if e.Host != "" && e.Host != e.Addr.String() {
+	switch {
+	case !e.Addr.IsValid():
+		return fmt.Sprintf("refused address: %s is %s", e.Host, e.Reason)
+	case e.Host != "" && e.Host != e.Addr.String():
 		return fmt.Sprintf("refused address: %s is %s (%s)", e.Host, e.Addr, e.Reason)
 	}
 	return fmt.Sprintf("refused address: %s (%s)", e.Addr, e.Reason)
+}
+
+// SafeMessage says what Herald refused in words fit for the user who named
+// the host: the host as written and the kind of address, and the setting
+// that allows it. The address a name resolved to is not said: it belongs to
+// the network Herald runs in (Error, which the log gets, has it).
+func (e *AddressError) SafeMessage() string {
+	subject := e.Host
+	if subject == "" {
+		subject = e.Addr.String()
+	}
+	detail := ""
+	switch {
+	case e.Named || !e.Addr.IsValid():
+	case subject == e.Addr.String():
+		detail = " (" + e.Reason + ")"
+	default:
+		detail = " (" + e.Addr.String() + ", " + e.Reason + ")"
+	}
+	if e.Always {
+		if detail == "" {
+			detail = " (such as a cloud metadata service)"
+		}
+		return fmt.Sprintf("Herald never connects to %s because it is an address that is never allowed%s", subject, detail)
+	}
+	return fmt.Sprintf("Herald does not connect to %s%s because it is a private or loopback address; an operator can allow this with HERALD_ALLOW_PRIVATE_NETWORKS=true", subject, detail)
 }
 
 // tier says how firmly an address is refused.
@@ -185,7 +222,7 @@ func (p AddressPolicy) CheckAddr(a netip.Addr) error {
 			}
 		}
 	}
-	return &AddressError{Addr: a, Reason: why}
+	return &AddressError{Addr: a, Reason: why, Always: t == tierNever}
 }
 
 // Control is a net.Dialer Control function: it runs after DNS resolution,
@@ -248,7 +285,7 @@ func (p AddressPolicy) CheckHost(host string) error {
 			return errorf(CodeInvalidURL, err, "%q is not a valid IPv6 address", host)
 		}
 		if err := p.CheckAddr(a); err != nil {
-			return errorf(CodeRefusedAddress, err, "%s", err)
+			return errorf(CodeRefusedAddress, err, "%s", err.(*AddressError).SafeMessage())
 		}
 		return nil
 	}
@@ -270,7 +307,7 @@ func (p AddressPolicy) CheckHost(host string) error {
 		if err := p.CheckAddr(a); err != nil {
 			ae := err.(*AddressError)
 			ae.Host = host
-			return errorf(CodeRefusedAddress, ae, "%s", ae)
+			return errorf(CodeRefusedAddress, ae, "%s", ae.SafeMessage())
 		}
 		if host != a.String() {
 			return errorf(CodeInvalidURL, nil, "the host %q is a non-standard spelling of the IP address %s; write it as %s", host, a, a)
@@ -280,7 +317,8 @@ func (p AddressPolicy) CheckHost(host string) error {
 	name := strings.TrimSuffix(ascii, ".")
 	if (name == "localhost" || strings.HasSuffix(name, ".localhost")) && !p.AllowPrivateNetworks {
 		// RFC 6761: these names always mean loopback, whatever DNS says.
-		return errorf(CodeRefusedAddress, nil, "refused address: %s is loopback", host)
+		ae := &AddressError{Host: host, Reason: "loopback", Named: true}
+		return errorf(CodeRefusedAddress, ae, "%s", ae.SafeMessage())
 	}
 	return nil
 }

@@ -41,9 +41,11 @@ func (d *SafeDialer) DialContext(ctx context.Context, network, address string) (
 		return nil, err
 	}
 	var addrs []netip.Addr
+	named := false
 	if a, err := netip.ParseAddr(host); err == nil {
 		addrs = []netip.Addr{a}
 	} else {
+		named = true
 		// A name the resolver might read as an odd IPv4 spelling never gets
 		// that far: CheckHost decodes it and refuses or rejects it.
 		if err := d.Policy.CheckHost(host); err != nil {
@@ -71,7 +73,7 @@ func (d *SafeDialer) DialContext(ctx context.Context, network, address string) (
 	for _, a := range addrs {
 		if err := d.Policy.CheckAddr(a); err != nil {
 			ae := err.(*AddressError)
-			ae.Host = host
+			ae.Host, ae.Named = host, named
 			return nil, ae
 		}
 	}

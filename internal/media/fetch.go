@@ -139,7 +139,7 @@ func netError(err error, timeout time.Duration) error {
 	}
 	var ae *AddressError
 	if errors.As(err, &ae) {
-		return errorf(CodeRefusedAddress, err, "%s", ae)
+		return errorf(CodeRefusedAddress, err, "%s", ae.SafeMessage())
 	}
 	var ne net.Error
 	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {

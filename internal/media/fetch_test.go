@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -92,6 +93,19 @@ func wantCode(t *testing.T, err error, code Code, contains ...string) {
 	}
 }
 
+// wantHidden checks that err's message (what users see) does not show
+// secret, while the cause in its chain (what the log gets) does.
+func wantHidden(t *testing.T, err error, secret string) {
+	t.Helper()
+	if strings.Contains(err.Error(), secret) {
+		t.Errorf("error %q shows %q to the user", err, secret)
+	}
+	var ae *AddressError
+	if !errors.As(err, &ae) || !strings.Contains(ae.Error(), secret) {
+		t.Errorf("error %q has no cause naming %q for the log", err, secret)
+	}
+}
+
 func TestFetchRefusesLoopbackServer(t *testing.T) {
 	t.Parallel()
 	png := makePNG(t, 4, 4)
@@ -128,10 +142,10 @@ func TestFetchRedirectToInside(t *testing.T) {
 		contains       string
 	}{
 		{"loopback", inside.URL + "/secret.png", CodeRefusedAddress, "127.0.0.1 (loopback)"},
-		{"localhost", fmt.Sprintf("http://localhost:%d/x", port), CodeRefusedAddress, "localhost is loopback"},
-		{"decimal spelling", fmt.Sprintf("http://2130706433:%d/x", port), CodeRefusedAddress, "2130706433 is 127.0.0.1"},
+		{"localhost", fmt.Sprintf("http://localhost:%d/x", port), CodeRefusedAddress, "localhost because it is a private or loopback address"},
+		{"decimal spelling", fmt.Sprintf("http://2130706433:%d/x", port), CodeRefusedAddress, "2130706433 (127.0.0.1, loopback)"},
 		{"mapped IPv6", fmt.Sprintf("http://[::ffff:127.0.0.1]:%d/x", port), CodeRefusedAddress, "IPv4-mapped"},
-		{"name resolving inside", fmt.Sprintf("http://inside.example:%d/x", port), CodeRefusedAddress, "inside.example is 127.0.0.1"},
+		{"name resolving inside", fmt.Sprintf("http://inside.example:%d/x", port), CodeRefusedAddress, "inside.example because it is a private or loopback address"},
 		{"metadata", "http://169.254.169.254/latest/meta-data/iam/", CodeRefusedAddress, "cloud metadata"},
 		{"file scheme", "file:///etc/passwd", CodeInvalidURL, `scheme "file" is not allowed`},
 		{"gopher scheme", "gopher://127.0.0.1:6379/_INFO", CodeInvalidURL, "not allowed"},
@@ -163,10 +177,14 @@ func TestFetchHostResolvesToPrivate(t *testing.T) {
 	url := fmt.Sprintf("http://media.example:%d/a.png", port)
 
 	_, err := NewFetcher(FetcherConfig{Resolver: res}).Get(context.Background(), url)
-	wantCode(t, err, CodeRefusedAddress, url, "media.example is 127.0.0.1 (loopback)")
+	// The user learns that Herald refused the name and which setting allows
+	// it, not the address it resolved to (that is the operator's network).
+	wantCode(t, err, CodeRefusedAddress, url, "Herald does not connect to media.example because it is a private or loopback address; an operator can allow this with HERALD_ALLOW_PRIVATE_NETWORKS=true")
+	wantHidden(t, err, "127.0.0.1")
 
 	_, err = NewFetcher(FetcherConfig{Resolver: res, Policy: allow127002}).Get(context.Background(), fmt.Sprintf("http://mixed.example:%d/a.png", port))
-	wantCode(t, err, CodeRefusedAddress, "mixed.example is 10.0.0.7")
+	wantCode(t, err, CodeRefusedAddress, "mixed.example because it is a private or loopback address")
+	wantHidden(t, err, "10.0.0.7")
 	if hits.Load() != 0 {
 		t.Fatalf("server got %d requests, want none", hits.Load())
 	}
@@ -207,7 +225,8 @@ func TestFetchRebinding(t *testing.T) {
 
 	res.set("cdn.example", "127.0.0.1")
 	_, err = f.Get(context.Background(), url)
-	wantCode(t, err, CodeRefusedAddress, "cdn.example is 127.0.0.1")
+	wantCode(t, err, CodeRefusedAddress, "cdn.example because it is a private or loopback address")
+	wantHidden(t, err, "127.0.0.1")
 }
 
 func TestFetchErrors(t *testing.T) {
@@ -350,7 +369,7 @@ func TestSafeHTTPClient(t *testing.T) {
 	port := srv.Listener.Addr().(*net.TCPAddr).Port
 	req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("http://0x7f.1:%d/", port), nil)
 	_, err = c.Do(req)
-	wantCode(t, err, CodeRefusedAddress, "0x7f.1 is 127.0.0.1")
+	wantCode(t, err, CodeRefusedAddress, "0x7f.1 (127.0.0.1, loopback)")
 
 	dev := NewSafeHTTPClient(ClientConfig{Policy: AddressPolicy{AllowPrivateNetworks: true}})
 	resp, err := dev.Get(srv.URL)

@@ -240,7 +240,7 @@ func TestIngestRefusedAddressNamesURL(t *testing.T) {
 	url := srv.URL + "/cat.png"
 	_, err := in.IngestURL(context.Background(), url)
 	wantCode(t, err, CodeRefusedAddress)
-	want := "media " + url + ": refused address: 127.0.0.1 (loopback)"
+	want := "media " + url + ": Herald does not connect to 127.0.0.1 (loopback) because it is a private or loopback address; an operator can allow this with HERALD_ALLOW_PRIVATE_NETWORKS=true"
 	if err.Error() != want {
 		t.Errorf("error = %q, want %q", err, want)
 	}

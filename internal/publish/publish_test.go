@@ -74,6 +74,7 @@ type env struct {
 	masto   *mastodonfake.Server
 	bsky    *blueskyfake.Server
 	discord *discordfake.Fake
+	media   *noMedia
 	stop    func()
 	// stopWithin stops the engine with a shutdown timeout of d, once.
 	stopWithin func(d time.Duration) error
@@ -85,11 +86,25 @@ type options struct {
 	discord []discordfake.Option
 }
 
-// noMedia gives the engine the app; these posts carry no files.
-type noMedia struct{ *app.App }
+// noMedia gives the engine the app; these posts carry no files, unless a
+// test makes reading them fail (fail).
+type noMedia struct {
+	*app.App
+	mu  sync.Mutex
+	err error
+}
 
-func (noMedia) TargetMedia(context.Context, *herald.Post, *herald.PostTarget) ([]provider.Media, error) {
-	return nil, nil
+func (m *noMedia) TargetMedia(context.Context, *herald.Post, *herald.PostTarget) ([]provider.Media, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return nil, m.err
+}
+
+// fail makes every later TargetMedia fail with err.
+func (m *noMedia) fail(err error) {
+	m.mu.Lock()
+	m.err = err
+	m.mu.Unlock()
 }
 
 // forEachStore runs fn on SQLite and, when configured, on PostgreSQL.
@@ -161,7 +176,8 @@ func setup[TTx any](t *testing.T, s store.Store, driver func() riverdriver.Drive
 	e.app.SetProviders(reg, sealer)
 	d := driver()
 	must(t, publish.Migrate(ctx, d, log))
-	eng, err := publish.New(d, s, noMedia{e.app}, publish.Config{PollInterval: 50 * time.Millisecond, AttemptTimeout: 6 * time.Second,
+	e.media = &noMedia{App: e.app}
+	eng, err := publish.New(d, s, e.media, publish.Config{PollInterval: 50 * time.Millisecond, AttemptTimeout: 6 * time.Second,
 		HeartbeatInterval: time.Second, Clock: e.clock}, log, e.clock.Now)
 	must(t, err)
 	e.app.SetScheduler(eng)

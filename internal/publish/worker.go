@@ -11,6 +11,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/media"
 	"github.com/heraldhq/herald/internal/provider"
 	"github.com/heraldhq/herald/internal/store"
 )
@@ -169,11 +170,13 @@ func (w *worker) attempt(ctx context.Context, log *slog.Logger, p *herald.Post, 
 	if err != nil {
 		// Herald's own failure (database, decryption): the attempt did not
 		// reach the network. Release the lease so the retry starts afresh.
+		// The target shows a safe text; the cause is logged with the post
+		// and target ids.
 		log.Error("publish attempt failed before reaching the network", "error", err)
-		o = outcome{state: herald.TargetScheduled, code: "internal", msg: "Herald could not prepare the post: " + err.Error(), retryAt: w.backoff(t.Attempts)}
+		o = outcome{state: herald.TargetScheduled, code: "internal", msg: "Herald could not prepare the post: " + safeMessage(err, t), retryAt: w.backoff(t.Attempts)}
 		switch {
 		case reconcile && t.Attempts >= w.cfg.MaxAttempts:
-			o.state, o.msg = herald.TargetNeedsAttention, "Herald could not check whether an interrupted attempt published the post: "+err.Error()
+			o.state, o.msg = herald.TargetNeedsAttention, "Herald could not check whether an interrupted attempt published the post: "+safeMessage(err, t)
 		case reconcile:
 			o.state = herald.TargetPublishing // still unknown: reconcile again
 		case t.Attempts >= w.cfg.MaxAttempts:
@@ -218,7 +221,7 @@ func (w *worker) run(ctx context.Context, log *slog.Logger, p *herald.Post, t *h
 				msg: fmt.Sprintf("Herald was interrupted while publishing to %s and %s offers no way to check whether the post went out. Check the account; if it is not there, retry with confirmation.", t.Provider, t.Provider)}, nil
 		default:
 			// The lookup itself failed: try again later, still unknown.
-			return outcome{state: herald.TargetPublishing, code: codeOf(err), msg: "Checking whether an interrupted attempt published the post failed: " + messageOf(err), retryAt: w.backoff(t.Attempts)}, nil
+			return outcome{state: herald.TargetPublishing, code: codeOf(err), msg: "Checking whether an interrupted attempt published the post failed: " + messageOf(err, t), retryAt: w.backoff(t.Attempts)}, nil
 		}
 	}
 
@@ -246,7 +249,7 @@ func (w *worker) run(ctx context.Context, log *slog.Logger, p *herald.Post, t *h
 		}
 	}
 	log.Info("publish attempt failed", "kind", kind.String(), "error", err)
-	code, msg := codeOf(err), messageOf(err)
+	code, msg := codeOf(err), messageOf(err, t)
 	switch kind {
 	case provider.KindTransient, provider.KindTokenExpired:
 		return w.retry(t, code, msg), nil
@@ -309,12 +312,34 @@ func codeOf(err error) string {
 	return "error"
 }
 
-func messageOf(err error) string {
-	var pe *provider.Error
-	if errors.As(err, &pe) && pe.Message != "" {
-		return pe.Message
+// messageOf is the text a target shows for a network's failure: the
+// network's own reason, which the user needs to fix a rejected post. Any
+// other error is not shown (it may hold addresses, paths or tokens); the
+// worker logs it with the post and target ids.
+func messageOf(err error, t *herald.PostTarget) string {
+	var ae *media.AddressError
+	if errors.As(err, &ae) {
+		// The server's name now resolves to an address Herald refuses:
+		// say so, and which setting allows it, not the address.
+		return ae.SafeMessage()
 	}
-	return err.Error()
+	var pe *provider.Error
+	if errors.As(err, &pe) {
+		if pe.Message != "" {
+			return pe.Message
+		}
+		return pe.Kind.String()
+	}
+	return safeMessage(err, t)
+}
+
+// safeMessage is the text a target shows for a failure of Herald's own: a
+// domain error's safe message, else a fixed phrase that points to the log.
+func safeMessage(err error, t *herald.PostTarget) string {
+	if c := herald.ErrorCode(err); c != herald.EINTERNAL && c != "" {
+		return herald.ErrorMessage(err)
+	}
+	return "an internal error (the server log has the cause under target_id " + t.ID + ")"
 }
 
 // record stores the outcome on the target, updates the group's status and

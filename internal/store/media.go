@@ -27,6 +27,11 @@ type MediaQuerier interface {
 	// DeleteMedia deletes an original with its derived copies and takes it
 	// out of the posts that list it (the caller checks which those are).
 	DeleteMedia(ctx context.Context, id string) error
+	// LockMedia locks a media row until the transaction ends. A post that
+	// starts using the file locks it too (the foreign key of post_media), so
+	// after LockMedia FindMediaUses sees every use that committed meanwhile:
+	// a deletion checks its uses under it.
+	LockMedia(ctx context.Context, id string) error
 	// WorkspaceMediaBytes sums the sizes of a workspace's media, derived
 	// copies included.
 	WorkspaceMediaBytes(ctx context.Context, workspaceID string) (int64, error)

@@ -23,6 +23,7 @@ import (
 	"github.com/heraldhq/herald/internal/app"
 	"github.com/heraldhq/herald/internal/clientaddr"
 	"github.com/heraldhq/herald/internal/connlimit"
+	"github.com/heraldhq/herald/internal/httperr"
 )
 
 //go:embed templates/*.html
@@ -76,10 +77,17 @@ func NewHandler(a *app.App, log *slog.Logger) *Handler {
 // ServeHTTP implements http.Handler. Unsafe cross-origin requests are
 // refused before any handler runs.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	reqID := httperr.RequestID(r)
+	w.Header().Set("X-Request-Id", reqID)
+	r = r.WithContext(herald.NewContextWithRequestID(r.Context(), reqID))
 	w.Header().Set("X-Frame-Options", "DENY")
 	w.Header().Set("Referrer-Policy", "same-origin")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' https: data:; frame-ancestors 'none'")
+	if err := checkText(w, r); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusForbidden, "error.html", page{Title: "Refused", Message: "This request came from another site and was refused."})
@@ -88,6 +96,20 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r = r.WithContext(herald.NewContextWithClientAddr(r.Context(), clientaddr.FromRequest(r)))
 	}
 	cop.Handler(h.mux).ServeHTTP(w, r)
+}
+
+// checkText refuses a query or form field that is not text Herald can
+// keep (herald.CheckText: the NUL character, invalid UTF-8), before any
+// handler passes it on. Forms are small: their body is read capped.
+func checkText(w http.ResponseWriter, r *http.Request) error {
+	if r.Method == http.MethodPost {
+		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+		if err := r.ParseForm(); err != nil {
+			return herald.Errorf(herald.EINVALID, "The form could not be read.")
+		}
+		return herald.CheckTextValues(r.Form)
+	}
+	return herald.CheckTextValues(r.URL.Query())
 }
 
 func cacheStatic(next http.Handler) http.Handler {
@@ -152,25 +174,16 @@ func (h *Handler) requireSession(next sessionHandler) http.Handler {
 	})
 }
 
+// fail renders err's page with the status and message of httperr's table,
+// the one the API uses; Herald's own failures show only the request id and
+// are logged with their cause.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if r.Context().Err() != nil { // the client went away: not Herald's failure
 		h.log.DebugContext(r.Context(), "client went away", "method", r.Method, "path", r.URL.Path, "error", err)
 		return
 	}
-	status := http.StatusInternalServerError
-	msg := "Something went wrong on our side."
-	switch herald.ErrorCode(err) {
-	case herald.EINVALID:
-		status, msg = http.StatusBadRequest, herald.ErrorMessage(err)
-	case herald.ENOTFOUND:
-		status, msg = http.StatusNotFound, herald.ErrorMessage(err)
-	case herald.EFORBIDDEN:
-		status, msg = http.StatusForbidden, herald.ErrorMessage(err)
-	case herald.EUNAVAILABLE, herald.EUNIMPLEMENT:
-		status, msg = http.StatusServiceUnavailable, herald.ErrorMessage(err)
-	default:
-		h.log.ErrorContext(r.Context(), "web request failed", "path", r.URL.Path, "error", err)
-	}
+	status, msg := httperr.Describe(r.Context(), err)
+	httperr.Log(r.Context(), h.log, r, status, err)
 	h.render(w, r, status, "error.html", page{Title: http.StatusText(status), Message: msg, User: herald.UserFromContext(r.Context())})
 }
 

@@ -92,7 +92,25 @@ func (q *Queries) DeleteMedia(ctx context.Context, id string) error {
 	if _, err := q.exec(ctx, `DELETE FROM post_media WHERE media_id = ?`, id); err != nil {
 		return err
 	}
-	return q.execOne(ctx, "Media", `DELETE FROM media WHERE id = ?`, id)
+	n, err := q.w.Exec(ctx, q.sql(`DELETE FROM media WHERE id = ?`), id)
+	switch {
+	case err != nil && q.d.IsForeignKeyViolation != nil && q.d.IsForeignKeyViolation(err):
+		// A post started using the file after its links were removed (the
+		// caller did not lock it with LockMedia): it exists and is in use.
+		return &herald.Error{Code: herald.ECONFLICT, Message: "The media file is used by a post and cannot be deleted.", Err: err}
+	case err != nil:
+		return q.wrap(err)
+	case n == 0:
+		return herald.Errorf(herald.ENOTFOUND, "Media not found.")
+	}
+	return nil
+}
+
+// LockMedia implements store.Querier.
+func (q *Queries) LockMedia(ctx context.Context, id string) error {
+	var got string
+	err := q.w.QueryRow(ctx, q.sql(`SELECT id FROM media WHERE id = ?`+q.d.ForUpdate), id).Scan(&got)
+	return notFound("Media", err)
 }
 
 // WorkspaceMediaBytes implements store.Querier.

@@ -284,3 +284,72 @@ func testMediaBlobs(t *testing.T, s store.Store) {
 		t.Errorf("FindOrphanMediaBlobs after a rolled-back touch (-want +got):\n%s", diff)
 	}
 }
+
+// testMediaDeleteRace: a file deleted while a post starts using it (the
+// post's transaction not yet committed) is reported in use, never "not
+// found": PostgreSQL answered 404 when the foreign key of post_media caught
+// the race.
+func testMediaDeleteRace(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	f := seed(t, s, "media-race@example.org")
+	p := newPost(f, now, herald.StatusScheduled)
+	must(t, s.CreatePost(ctx, p))
+
+	// startUsing links the file to the post in a transaction that stays
+	// open until the returned release is called; wait returns its error.
+	startUsing := func(id string) (release func(), wait func() error) {
+		using, rel, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+		go func() {
+			done <- s.InTx(ctx, func(tx store.Tx) error {
+				err := tx.SetPostMedia(ctx, p.ID, []string{id}, now)
+				close(using)
+				<-rel
+				return err
+			})
+		}()
+		<-using
+		return func() { close(rel) }, func() error { return <-done }
+	}
+
+	// A deletion that locks the file first waits for the post and sees
+	// its use, as DeleteMedia in the app does.
+	m := newMedia(f.ws.ID, now, 1, 10)
+	must(t, s.CreateMedia(ctx, m))
+	release, wait := startUsing(m.ID)
+	timer := time.AfterFunc(300*time.Millisecond, release)
+	defer timer.Stop()
+	var uses []store.MediaUse
+	err := s.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.LockMedia(ctx, m.ID); err != nil {
+			return err
+		}
+		var err error
+		if uses, err = tx.FindMediaUses(ctx, m.ID); err != nil || len(uses) > 0 {
+			return err
+		}
+		return tx.DeleteMedia(ctx, m.ID)
+	})
+	must(t, err)
+	must(t, wait())
+	if len(uses) != 1 || uses[0].PostID != p.ID {
+		t.Errorf("uses seen under LockMedia = %v, want the post %s", uses, p.ID)
+	}
+	if _, err := s.FindMediaByID(ctx, m.ID); err != nil {
+		t.Errorf("the file in use was deleted: %v", err)
+	}
+	wantCode(t, s.InTx(ctx, func(tx store.Tx) error { return tx.LockMedia(ctx, "no-such-media") }), herald.ENOTFOUND)
+
+	// Without the lock the deletion is still never "not found": either it
+	// ran after the post (SQLite's single writer) and took the file out of
+	// it, or the foreign key caught the race, which is a conflict.
+	m2 := newMedia(f.ws.ID, now, 2, 20)
+	must(t, s.CreateMedia(ctx, m2))
+	release, wait = startUsing(m2.ID)
+	timer2 := time.AfterFunc(300*time.Millisecond, release)
+	defer timer2.Stop()
+	err = s.DeleteMedia(ctx, m2.ID)
+	must(t, wait())
+	if code := herald.ErrorCode(err); err != nil && code != herald.ECONFLICT {
+		t.Errorf("DeleteMedia racing a new use = %v (%s), want success or %s", err, code, herald.ECONFLICT)
+	}
+}

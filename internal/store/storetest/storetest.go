@@ -36,7 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		"OAuthStates":      testOAuthStates,
 		"Transactions":     testTransactions,
 		"ConcurrentWrites": testConcurrentWrites,
-		"Media":            testMedia, "MediaUse": testMediaUse, "MediaBlobs": testMediaBlobs, // media.go
+		"Media":            testMedia, "MediaUse": testMediaUse, "MediaBlobs": testMediaBlobs, "MediaDeleteRace": testMediaDeleteRace, // media.go
 		// guarantees.go
 		"ClaimOnce": testClaimOnce, "ClaimAfterVersionBump": testClaimAfterVersionBump, "ClaimWaitsForLockPost": testClaimWaitsForLockPost,
 		"LockSocialProfile": testLockSocialProfile, "LeaseRenewal": testLeaseRenewal, "QuotaCount": testQuotaCount,
