@@ -129,3 +129,28 @@ func TestIdempotentAPIKeyAnswerKeepsTheSecret(t *testing.T) {
 		t.Errorf("API keys = %d, want 3 (first, ci, other)", len(keys))
 	}
 }
+
+// An invitation's answer holds its accept link, a secret: it is replayed
+// while the invitation is pending, and no longer once it is revoked.
+func TestIdempotentInvitationAnswerKeepsTheLink(t *testing.T) {
+	t.Parallel()
+	f := setup(t, 1000)
+	target := base + "/workspaces/" + f.ws + "/members"
+	body := `{"email": "new.person@example.org", "role": "editor"}`
+	s1, b1, _ := f.do("POST", target, f.key, body, "Idempotency-Key", "invite-1")
+	if s1 != 201 {
+		t.Fatalf("invite = %d %s", s1, b1)
+	}
+	inv := decode[map[string]any](t, b1)
+	link, id := inv["acceptUrl"].(string), inv["id"].(string)
+	if link == "" {
+		t.Fatalf("no acceptUrl in %s", b1)
+	}
+	if s, b, h := f.do("POST", target, f.key, body, "Idempotency-Key", "invite-1"); s != 201 || !bytes.Equal(b, b1) || h.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("replay while pending = %d %s (replayed %q), want the first answer", s, b, h.Get("Idempotent-Replayed"))
+	}
+	f.ok("DELETE", base+"/workspaces/"+f.ws+"/invitations/"+id, nil, 200)
+	if s, b, _ := f.do("POST", target, f.key, body, "Idempotency-Key", "invite-1"); s != 409 || bytes.Contains(b, []byte(link)) {
+		t.Errorf("replay after revoking = %d %s, want 409 without the link", s, b)
+	}
+}
