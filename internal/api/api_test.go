@@ -8,11 +8,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/heraldhq/herald/internal/store/sqlite/sqlitetest"
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/api"
@@ -69,15 +70,8 @@ func setup(t testing.TB, rateLimit int) *fixture {
 // setupWithLog is setup with the handler's and the app's logger.
 func setupWithLog(t testing.TB, rateLimit int, log *slog.Logger) *fixture {
 	t.Helper()
-	s, err := sqlite.Open(filepath.Join(t.TempDir(), "herald.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := sqlitetest.Open(t)
 	c := &clock{now: time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC)}
-	if _, err := s.Migrate(context.Background(), c.Now()); err != nil {
-		t.Fatal(err)
-	}
 	a := app.New(s, nil, app.Config{PublicURL: "https://herald.test"}, c.Now, log)
 	a.SetMedia(newTestMedia(t, mediaOptions{allowPrivate: true})) // media_test.go
 	key, err := secret.GenerateKey()

@@ -7,10 +7,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/heraldhq/herald/internal/store/sqlite/sqlitetest"
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/api"
@@ -29,14 +30,7 @@ import (
 // reads; ready is the Config.Ready hook.
 func setupLogged(t *testing.T, ready func(*http.Request) error) (*api.Handler, *sqlite.Store, *logBuffer) {
 	t.Helper()
-	s, err := sqlite.Open(filepath.Join(t.TempDir(), "herald.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(context.Background(), time.Now()); err != nil {
-		t.Fatal(err)
-	}
+	s := sqlitetest.Open(t)
 	buf := &logBuffer{}
 	log := slog.New(slog.NewTextHandler(buf, nil))
 	a := app.New(s, nil, app.Config{PublicURL: "https://herald.test"}, time.Now, log)

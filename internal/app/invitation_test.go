@@ -5,19 +5,19 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald/internal/store/sqlite/sqlitetest"
+
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/app"
-	"github.com/heraldhq/herald/internal/store/sqlite"
 )
 
 // clock is a settable time source.
@@ -56,14 +56,7 @@ type fixture struct {
 // workspace.
 func inviteSetup(t *testing.T) *fixture {
 	t.Helper()
-	s, err := sqlite.Open(filepath.Join(t.TempDir(), "herald.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(context.Background(), time.Now()); err != nil {
-		t.Fatal(err)
-	}
+	s := sqlitetest.Open(t)
 	c := &clock{}
 	c.ns.Store(time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC).UnixNano())
 	a := app.New(s, nil, app.Config{PublicURL: "https://herald.test"}, c.now, slog.New(slog.NewTextHandler(io.Discard, nil)))

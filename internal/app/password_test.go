@@ -7,15 +7,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald/internal/store/sqlite/sqlitetest"
+
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/store"
-	"github.com/heraldhq/herald/internal/store/sqlite"
 )
 
 // testClock is a clock the test moves.
@@ -57,15 +57,8 @@ type passwordFixture struct {
 // password hashing is fast (a SHA-256 stand-in for argon2id) and counted.
 func setup(t *testing.T, hashes int) *passwordFixture {
 	t.Helper()
-	s, err := sqlite.Open(filepath.Join(t.TempDir(), "herald.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := sqlitetest.Open(t)
 	c := &testClock{now: time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC)}
-	if _, err := s.Migrate(context.Background(), c.Now()); err != nil {
-		t.Fatal(err)
-	}
 	f := &passwordFixture{store: &txWatch{Store: s}, clock: c}
 	f.app = New(f.store, nil, Config{PasswordHashes: hashes}, c.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	f.app.hasher.derive = func(password, salt []byte, _, _ uint32, _ uint8, n uint32) []byte {
@@ -76,6 +69,7 @@ func setup(t *testing.T, hashes int) *passwordFixture {
 		sum := sha256.Sum256(append(append([]byte{}, salt...), password...))
 		return sum[:n]
 	}
+	var err error
 	if f.init, err = f.app.Init(context.Background(), InitParams{Email: "ada@example.org", Name: "Ada"}); err != nil {
 		t.Fatal(err)
 	}

@@ -13,16 +13,16 @@ import (
 	"net"
 	"net/http/httptest"
 	"net/mail"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald/internal/store/sqlite/sqlitetest"
+
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/app"
 	"github.com/heraldhq/herald/internal/mailer"
-	"github.com/heraldhq/herald/internal/store/sqlite"
 )
 
 // received is what the test server recorded of one session.
@@ -226,14 +226,7 @@ func TestInvitationIsMailed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := sqlite.Open(filepath.Join(t.TempDir(), "herald.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(t.Context(), time.Now()); err != nil {
-		t.Fatal(err)
-	}
+	s := sqlitetest.Open(t)
 	a := app.New(s, nil, app.Config{PublicURL: "https://herald.test"}, time.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	a.SetMailer(m)
 	res, err := a.Init(t.Context(), app.InitParams{Email: "ada@example.org", Name: "Ada", Workspace: "Engines"})

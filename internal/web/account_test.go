@@ -8,15 +8,15 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald/internal/store/sqlite/sqlitetest"
+
 	"github.com/heraldhq/herald/internal/app"
-	"github.com/heraldhq/herald/internal/store/sqlite"
 	"github.com/heraldhq/herald/internal/web"
 )
 
@@ -36,15 +36,8 @@ func (c *clock) Add(d time.Duration) {
 // clock and the first user's credentials.
 func setup(t *testing.T) (string, *clock, *app.InitResult) {
 	t.Helper()
-	s, err := sqlite.Open(filepath.Join(t.TempDir(), "herald.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := sqlitetest.Open(t)
 	c := &clock{now: time.Now().UTC()}
-	if _, err := s.Migrate(context.Background(), c.Now()); err != nil {
-		t.Fatal(err)
-	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	a := app.New(s, nil, app.Config{PublicURL: "http://herald.test"}, c.Now, log)
 	srv := httptest.NewServer(web.NewHandler(a, log))

@@ -10,15 +10,15 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald/internal/store/sqlite/sqlitetest"
+
 	"github.com/chromedp/chromedp"
 
 	"github.com/heraldhq/herald/internal/app"
-	"github.com/heraldhq/herald/internal/store/sqlite"
 	"github.com/heraldhq/herald/internal/web"
 )
 
@@ -54,14 +54,7 @@ func browser(t *testing.T) context.Context {
 // returns its URL and the first user's credentials.
 func server(t *testing.T) (string, *app.InitResult) {
 	t.Helper()
-	s, err := sqlite.Open(filepath.Join(t.TempDir(), "herald.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(context.Background(), time.Now()); err != nil {
-		t.Fatal(err)
-	}
+	s := sqlitetest.Open(t)
 	srv := httptest.NewUnstartedServer(nil)
 	a := app.New(s, nil, app.Config{PublicURL: "http://" + srv.Listener.Addr().String()}, time.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	srv.Config.Handler = web.NewHandler(a, slog.New(slog.NewTextHandler(io.Discard, nil)))

@@ -8,11 +8,12 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/heraldhq/herald/internal/store/sqlite/sqlitetest"
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/app"
@@ -20,7 +21,6 @@ import (
 	"github.com/heraldhq/herald/internal/provider/mastodon"
 	"github.com/heraldhq/herald/internal/provider/providertest/mastodonfake"
 	"github.com/heraldhq/herald/internal/secret"
-	"github.com/heraldhq/herald/internal/store/sqlite"
 	"github.com/heraldhq/herald/internal/web"
 )
 
@@ -33,14 +33,7 @@ func TestConnectMastodonThroughOAuth(t *testing.T) {
 	accountID, _ := fake.CreateAccount("ada")
 	fake.SignIn(accountID)
 
-	s, err := sqlite.Open(filepath.Join(t.TempDir(), "herald.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(context.Background(), time.Now()); err != nil {
-		t.Fatal(err)
-	}
+	s := sqlitetest.Open(t)
 	srv := httptest.NewUnstartedServer(nil)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	a := app.New(s, nil, app.Config{PublicURL: "http://" + srv.Listener.Addr().String()}, time.Now, log)

@@ -10,12 +10,13 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/heraldhq/herald/internal/store/sqlite/sqlitetest"
 
 	"github.com/heraldhq/herald/internal/app"
 	"github.com/heraldhq/herald/internal/media"
@@ -67,14 +68,7 @@ type webSite struct {
 // the safe client (every name resolving to 10.1.2.3) and signs in.
 func setupSite(t *testing.T) *webSite {
 	t.Helper()
-	s, err := sqlite.Open(filepath.Join(t.TempDir(), "herald.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(context.Background(), time.Now()); err != nil {
-		t.Fatal(err)
-	}
+	s := sqlitetest.Open(t)
 	srv := httptest.NewUnstartedServer(nil)
 	buf := &lockedBuffer{}
 	log := slog.New(slog.NewTextHandler(buf, nil))

@@ -8,14 +8,14 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald/internal/store/sqlite/sqlitetest"
+
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/app"
-	"github.com/heraldhq/herald/internal/store/sqlite"
 	"github.com/heraldhq/herald/internal/web"
 )
 
@@ -61,14 +61,7 @@ func (v *visitor) post(path string, form url.Values) (int, string, string) {
 // accepts; links that cannot be used say why.
 func TestAcceptInvitations(t *testing.T) {
 	t.Parallel()
-	s, err := sqlite.Open(filepath.Join(t.TempDir(), "herald.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(context.Background(), time.Now()); err != nil {
-		t.Fatal(err)
-	}
+	s := sqlitetest.Open(t)
 	srv := httptest.NewUnstartedServer(nil)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	a := app.New(s, nil, app.Config{PublicURL: "http://" + srv.Listener.Addr().String()}, time.Now, log)

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald/internal/store/sqlite/sqlitetest"
+
 	"github.com/heraldhq/herald/internal/store"
 	"github.com/heraldhq/herald/internal/store/sqlite"
 	"github.com/heraldhq/herald/internal/store/storetest"
@@ -16,14 +18,7 @@ import (
 
 func open(t *testing.T) store.Store {
 	t.Helper()
-	s, err := sqlite.Open(filepath.Join(t.TempDir(), "herald.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(context.Background(), time.Now()); err != nil {
-		t.Fatal(err)
-	}
+	s := sqlitetest.Open(t)
 	return s
 }
 
