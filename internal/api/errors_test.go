@@ -11,12 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald/internal/safehttp"
 	"github.com/heraldhq/herald/internal/store/sqlite/sqlitetest"
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/api"
 	"github.com/heraldhq/herald/internal/app"
-	"github.com/heraldhq/herald/internal/media"
 	"github.com/heraldhq/herald/internal/provider"
 	"github.com/heraldhq/herald/internal/provider/bluesky"
 	"github.com/heraldhq/herald/internal/provider/discord"
@@ -124,7 +124,7 @@ func (r resolver) LookupNetIP(ctx context.Context, network, host string) ([]neti
 func TestConnectRefusedPrivateAddressNamesTheSetting(t *testing.T) {
 	t.Parallel()
 	f := setup(t, 1000)
-	client := media.NewSafeHTTPClient(media.ClientConfig{Resolver: resolver(netip.MustParseAddr("10.1.2.3")), Timeout: 5 * time.Second})
+	client := safehttp.NewClient(safehttp.Config{Resolver: resolver(netip.MustParseAddr("10.1.2.3")), Timeout: 5 * time.Second})
 	key, _ := secret.GenerateKey()
 	sealer, _ := secret.New(key)
 	f.app.SetProviders(provider.NewRegistry(mastodon.New(mastodon.Config{}, client), bluesky.New(bluesky.Config{}, client),

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald"
-	"github.com/heraldhq/herald/internal/media"
 	"github.com/heraldhq/herald/internal/provider"
+	"github.com/heraldhq/herald/internal/safehttp"
 	"github.com/heraldhq/herald/internal/secret"
 	"github.com/heraldhq/herald/internal/store"
 )
@@ -171,7 +171,7 @@ func (a *App) credentialNetworks() []string {
 // reported under the field that named it, saying which setting allows it,
 // and never with the address it resolved to.
 func connectError(network string, input map[string]string, err error) error {
-	var ae *media.AddressError
+	var ae *safehttp.AddressError
 	var pe *provider.Error
 	var he *herald.Error
 	switch {
@@ -209,7 +209,7 @@ func connectInput(body json.RawMessage) map[string]string {
 
 // fieldNaming returns the input field whose URL (or bare host) is the host
 // that ae refused, or "".
-func fieldNaming(input map[string]string, ae *media.AddressError) string {
+func fieldNaming(input map[string]string, ae *safehttp.AddressError) string {
 	want := ae.Host
 	if want == "" {
 		want = ae.Addr.String()

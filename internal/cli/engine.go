@@ -15,7 +15,6 @@ import (
 
 	"github.com/heraldhq/herald/internal/app"
 	"github.com/heraldhq/herald/internal/config"
-	"github.com/heraldhq/herald/internal/media"
 	"github.com/heraldhq/herald/internal/provider"
 	"github.com/heraldhq/herald/internal/provider/bluesky"
 	"github.com/heraldhq/herald/internal/provider/discord"
@@ -24,6 +23,7 @@ import (
 	"github.com/heraldhq/herald/internal/provider/slack"
 	"github.com/heraldhq/herald/internal/provider/telegram"
 	"github.com/heraldhq/herald/internal/publish"
+	"github.com/heraldhq/herald/internal/safehttp"
 	"github.com/heraldhq/herald/internal/secret"
 )
 
@@ -91,8 +91,8 @@ func readRetiredKeys(cfg *config.Config) ([]secret.Key, error) {
 // newRegistry builds the networks Herald publishes to. Every request to a
 // server a user named goes through the address policy.
 func newRegistry(cfg *config.Config, now func() time.Time) *provider.Registry {
-	client := media.NewSafeHTTPClient(media.ClientConfig{
-		Policy:  media.AddressPolicy{AllowPrivateNetworks: cfg.AllowPrivateNetworks},
+	client := safehttp.NewClient(safehttp.Config{
+		Policy:  safehttp.AddressPolicy{AllowPrivateNetworks: cfg.AllowPrivateNetworks},
 		Timeout: cfg.PublishTimeout,
 	})
 	return provider.NewRegistry(

@@ -8,6 +8,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/app"
 	"github.com/heraldhq/herald/internal/media"
+	"github.com/heraldhq/herald/internal/safehttp"
 )
 
 // openMedia builds the media component from the configuration: the blob
@@ -41,7 +42,7 @@ func (m *Main) openMedia(ctx context.Context) error {
 		m.Log.Info("media store", "kind", "local", "dir", mc.Dir)
 	}
 	fetcher := media.NewFetcher(media.FetcherConfig{
-		Policy:    media.AddressPolicy{AllowPrivateNetworks: m.Config.AllowPrivateNetworks},
+		Policy:    safehttp.AddressPolicy{AllowPrivateNetworks: m.Config.AllowPrivateNetworks},
 		Timeout:   mc.FetchTimeout,
 		UserAgent: "Herald/" + Version() + " (media fetcher)",
 	})

@@ -16,10 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald/internal/safehttp"
 	"github.com/heraldhq/herald/internal/store/sqlite/sqlitetest"
 
 	"github.com/heraldhq/herald/internal/app"
-	"github.com/heraldhq/herald/internal/media"
 	"github.com/heraldhq/herald/internal/provider"
 	"github.com/heraldhq/herald/internal/provider/feed"
 	"github.com/heraldhq/herald/internal/provider/mastodon"
@@ -75,7 +75,7 @@ func setupSite(t *testing.T) *webSite {
 	a := app.New(s, nil, app.Config{PublicURL: "http://" + srv.Listener.Addr().String()}, time.Now, log)
 	key, _ := secret.GenerateKey()
 	sealer, _ := secret.New(key)
-	client := media.NewSafeHTTPClient(media.ClientConfig{Resolver: resolver(netip.MustParseAddr("10.1.2.3")), Timeout: 5 * time.Second})
+	client := safehttp.NewClient(safehttp.Config{Resolver: resolver(netip.MustParseAddr("10.1.2.3")), Timeout: 5 * time.Second})
 	a.SetProviders(provider.NewRegistry(mastodon.New(mastodon.Config{}, client), feed.New(feed.Config{})), sealer)
 	srv.Config.Handler = web.NewHandler(a, log)
 	srv.Start()
