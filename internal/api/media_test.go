@@ -59,9 +59,7 @@ func newTestMedia(t testing.TB, o mediaOptions) *app.MediaService {
 // setupMedia is setup with its own media options.
 func setupMedia(t testing.TB, o mediaOptions) *fixture {
 	t.Helper()
-	f := setup(t, 1000)
-	f.app.SetMedia(newTestMedia(t, o))
-	return f
+	return setup(t, 1000, withMedia(newTestMedia(t, o)))
 }
 
 // fileServer serves files for mediaUrls and counts the requests.

@@ -14,27 +14,13 @@ import (
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/provider"
 	"github.com/heraldhq/herald/internal/safehttp"
-	"github.com/heraldhq/herald/internal/secret"
 	"github.com/heraldhq/herald/internal/store"
 )
 
-// SetScheduler sets the job queue that publishes scheduled posts. The
-// composition root calls it once, before serving: the engine needs the app
-// and the app needs the engine.
-func (a *App) SetScheduler(s Scheduler) { a.sched = s }
-
-// SetProviders sets the networks Herald publishes to and the sealer that
-// encrypts their credentials at rest.
-func (a *App) SetProviders(reg *provider.Registry, sealer *secret.Sealer) {
-	a.providers, a.sealer = reg, sealer
-}
-
 // Provider returns the network named name.
-func (a *App) Provider(name string) (provider.Provider, error) {
-	if a.providers != nil {
-		if p, ok := a.providers.Get(name); ok {
-			return p, nil
-		}
+func (a *Services) Provider(name string) (provider.Provider, error) {
+	if p, ok := a.providers.Get(name); ok {
+		return p, nil
 	}
 	return nil, herald.Errorf(herald.EUNAVAILABLE, "Publishing to %s is not available on this Herald.", name)
 }
@@ -45,7 +31,7 @@ func credentialAD(profileID string) []byte { return []byte("social_profile:" + p
 
 // OpenAccount decrypts a profile's credentials into the account a provider
 // works with. Rotated credentials are sealed and saved at once.
-func (a *App) OpenAccount(ctx context.Context, p *herald.SocialProfile) (*provider.Account, error) {
+func (a *Services) OpenAccount(ctx context.Context, p *herald.SocialProfile) (*provider.Account, error) {
 	if a.sealer == nil {
 		return nil, herald.Errorf(herald.EUNAVAILABLE, "No secret key is configured.")
 	}
@@ -350,7 +336,7 @@ func (a *App) resetTargets(ctx context.Context, tx store.Tx, p *herald.Post, whi
 // requeue cancels the post's queued jobs, bumps its version and queues its
 // scheduled targets again, all in tx.
 func (a *App) requeue(ctx context.Context, tx store.Tx, p *herald.Post, wasQueued bool) error {
-	if a.sched != nil && wasQueued {
+	if wasQueued {
 		if err := a.sched.Unschedule(ctx, tx, p); err != nil {
 			return err
 		}
@@ -359,7 +345,7 @@ func (a *App) requeue(ctx context.Context, tx store.Tx, p *herald.Post, wasQueue
 	if err := tx.UpdatePost(ctx, p); err != nil {
 		return err
 	}
-	if a.sched != nil && p.Status == herald.StatusScheduled {
+	if p.Status == herald.StatusScheduled {
 		return a.sched.Schedule(ctx, tx, p)
 	}
 	return nil

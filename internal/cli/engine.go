@@ -29,6 +29,7 @@ import (
 
 // engine is the publishing engine whatever its database.
 type engine interface {
+	app.Scheduler
 	Start(ctx context.Context) error
 	Stop(ctx context.Context) error
 	Alive(ctx context.Context) error
@@ -120,9 +121,20 @@ func migrateQueue(ctx context.Context, db *database, log *slog.Logger) error {
 	return nil
 }
 
-// newEngine builds the publishing engine on the store's database, applies
-// River's migrations and plugs the engine into the app.
-func newEngine(ctx context.Context, db *database, a *app.App, cfg *config.Config, log *slog.Logger, now func() time.Time) (engine, error) {
+// toolApp returns the application layer of a command that never publishes
+// (init, password, rotate-key). sealer may be nil.
+func toolApp(db *database, sealer *secret.Sealer, now func() time.Time, log *slog.Logger) (*app.App, error) {
+	svc, err := app.NewServices(app.ServicesConfig{Store: db, Now: now, Log: log, Sealer: sealer})
+	if err != nil {
+		return nil, err
+	}
+	return app.New(app.Deps{Services: svc, Scheduler: app.NeverPublish}), nil
+}
+
+// newEngine builds the publishing engine on the store's database and the
+// app's leaf services, and applies River's migrations; the app is then
+// built with the engine as its scheduler.
+func newEngine(ctx context.Context, db *database, a *app.Services, cfg *config.Config, log *slog.Logger, now func() time.Time) (engine, error) {
 	pcfg := publish.Config{Workers: cfg.Workers, AttemptTimeout: cfg.PublishTimeout}
 	for _, p := range a.Purges() {
 		pcfg.Purges = append(pcfg.Purges, publish.Purge(p))
@@ -138,7 +150,6 @@ func newEngine(ctx context.Context, db *database, a *app.App, cfg *config.Config
 		if err != nil {
 			return nil, err
 		}
-		a.SetScheduler(eng)
 		e = eng
 	case db.postgres != nil:
 		driver := riverpgxv5.New(db.postgres.Pool())
@@ -146,7 +157,6 @@ func newEngine(ctx context.Context, db *database, a *app.App, cfg *config.Config
 		if err != nil {
 			return nil, err
 		}
-		a.SetScheduler(eng)
 		e = eng
 	default:
 		return nil, errors.New("no database")

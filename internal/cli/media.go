@@ -14,29 +14,29 @@ import (
 // openMedia builds the media component from the configuration: the blob
 // store (a local directory, or an S3-compatible bucket for several nodes),
 // the safe fetcher under HERALD_ALLOW_PRIVATE_NETWORKS, the size caps, the
-// quota, and the collector of unused files that Run starts.
-func (m *Main) openMedia(ctx context.Context) error {
+// quota. The collector of unused files is made with the app.
+func (m *Main) openMedia(ctx context.Context) (*app.MediaService, error) {
 	mc := m.Config.Media
 	tmp := filepath.Join(m.Config.DataDir, "tmp")
 	if err := os.MkdirAll(tmp, 0o700); err != nil {
-		return fmt.Errorf("media: create the temporary directory: %w", err)
+		return nil, fmt.Errorf("media: create the temporary directory: %w", err)
 	}
 	var blobs media.Store
 	if mc.S3Bucket != "" {
 		s3, err := media.NewS3Store(media.S3Config{Endpoint: mc.S3Endpoint, Bucket: mc.S3Bucket, Region: mc.S3Region, AccessKeyID: mc.S3AccessKeyID,
 			SecretAccessKey: mc.S3SecretAccessKey, UseTLS: mc.S3TLS, PathStyle: mc.S3PathStyle, Prefix: mc.S3Prefix, TempDir: tmp})
 		if err != nil {
-			return fmt.Errorf("media: %w", err)
+			return nil, fmt.Errorf("media: %w", err)
 		}
 		if err := s3.Check(ctx); err != nil {
-			return fmt.Errorf("media: bucket %q at %s: %w", mc.S3Bucket, mc.S3Endpoint, err)
+			return nil, fmt.Errorf("media: bucket %q at %s: %w", mc.S3Bucket, mc.S3Endpoint, err)
 		}
 		blobs = s3
 		m.Log.Info("media store", "kind", "s3", "endpoint", mc.S3Endpoint, "bucket", mc.S3Bucket, "prefix", mc.S3Prefix)
 	} else {
 		local, err := media.NewLocalStore(mc.Dir)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		blobs = local
 		m.Log.Info("media store", "kind", "local", "dir", mc.Dir)
@@ -46,14 +46,12 @@ func (m *Main) openMedia(ctx context.Context) error {
 		Timeout:   mc.FetchTimeout,
 		UserAgent: "Herald/" + Version() + " (media fetcher)",
 	})
-	m.App.SetMedia(app.NewMediaService(app.MediaConfig{
+	return app.NewMediaService(app.MediaConfig{
 		Store:   blobs,
 		Fetcher: fetcher,
 		Limits:  media.Limits{ImageMaxBytes: mc.MaxImageBytes, GIFMaxBytes: mc.MaxGIFBytes, VideoMaxBytes: mc.MaxVideoBytes},
 		TempDir: tmp,
 		Quota:   mc.Quota,
 		GCAge:   mc.GCAge,
-	}))
-	m.mediaGC = m.App.NewMediaCollector(mc.GCInterval)
-	return nil
+	}), nil
 }

@@ -88,8 +88,10 @@ func (c *Config) defaults() {
 	}
 }
 
-// App is what the engine needs of the application layer.
-type App interface {
+// Services is what the engine needs of the application layer: the leaf
+// services (*app.Services) that open an account and resolve a target's
+// media, built before both the engine and the app.
+type Services interface {
 	// Provider returns the network of that name.
 	Provider(name string) (provider.Provider, error)
 	// OpenAccount decrypts a profile's credentials.
@@ -134,7 +136,7 @@ func (PublishArgs) InsertOpts() river.InsertOpts {
 
 // New builds the engine on a River driver and the store it shares a
 // database with.
-func New[TTx any](driver riverdriver.Driver[TTx], s store.Store, app App, cfg Config, log *slog.Logger, now func() time.Time) (*Engine[TTx], error) {
+func New[TTx any](driver riverdriver.Driver[TTx], s store.Store, app Services, cfg Config, log *slog.Logger, now func() time.Time) (*Engine[TTx], error) {
 	cfg.defaults()
 	e := &Engine[TTx]{driver: driver, store: s, cfg: cfg, log: log, now: now}
 	workers := river.NewWorkers()

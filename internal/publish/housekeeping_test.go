@@ -54,7 +54,7 @@ func testHousekeeping[TTx any](t *testing.T, s store.Store, driver func() riverd
 	must(t, err)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	now := func() time.Time { return time.Now().UTC() }
-	a := app.New(s, nil, app.Config{PublicURL: "http://herald.test"}, now, log)
+	a := newApp(t, app.ServicesConfig{Store: s, Config: app.Config{PublicURL: "http://herald.test"}, Now: now, Log: log})
 	res, err := a.Init(ctx, app.InitParams{Email: "owner@example.org"})
 	must(t, err)
 	u, _, err := a.AuthenticateAPIKey(ctx, res.APIKey)

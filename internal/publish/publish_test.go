@@ -86,10 +86,10 @@ type options struct {
 	discord []discordfake.Option
 }
 
-// noMedia gives the engine the app; these posts carry no files, unless a
-// test makes reading them fail (fail).
+// noMedia gives the engine the app's services; these posts carry no files,
+// unless a test makes reading them fail (fail).
 type noMedia struct {
-	*app.App
+	*app.Services
 	mu  sync.Mutex
 	err error
 }
@@ -172,15 +172,16 @@ func setup[TTx any](t *testing.T, s store.Store, driver func() riverdriver.Drive
 		discord.New(discord.Config{APIBase: e.discord.URL, Now: e.clock.Now}, client),
 		feed.New(feed.Config{ItemURL: func(k string) string { return "http://herald.test/feeds/items/" + k }, Now: e.clock.Now}),
 	)
-	e.app = app.New(s, nil, app.Config{PublicURL: "http://herald.test"}, e.clock.Now, log)
-	e.app.SetProviders(reg, sealer)
+	svc, err := app.NewServices(app.ServicesConfig{Store: s, Config: app.Config{PublicURL: "http://herald.test"}, Now: e.clock.Now, Log: log,
+		Providers: reg, Sealer: sealer})
+	must(t, err)
 	d := driver()
 	must(t, publish.Migrate(ctx, d, log))
-	e.media = &noMedia{App: e.app}
+	e.media = &noMedia{Services: svc}
 	eng, err := publish.New(d, s, e.media, publish.Config{PollInterval: 50 * time.Millisecond, AttemptTimeout: 6 * time.Second,
 		HeartbeatInterval: time.Second, Clock: e.clock}, log, e.clock.Now)
 	must(t, err)
-	e.app.SetScheduler(eng)
+	e.app = app.New(app.Deps{Services: svc, Scheduler: eng})
 	must(t, eng.Start(ctx))
 	var stopOnce sync.Once
 	e.stopWithin = func(d time.Duration) (err error) {

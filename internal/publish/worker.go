@@ -20,7 +20,7 @@ import (
 type worker struct {
 	river.WorkerDefaults[PublishArgs]
 	store store.Store
-	app   App
+	app   Services
 	cfg   Config
 	log   *slog.Logger
 	now   func() time.Time

@@ -72,11 +72,11 @@ func setupSite(t *testing.T) *webSite {
 	srv := httptest.NewUnstartedServer(nil)
 	buf := &lockedBuffer{}
 	log := slog.New(slog.NewTextHandler(buf, nil))
-	a := app.New(s, nil, app.Config{PublicURL: "http://" + srv.Listener.Addr().String()}, time.Now, log)
 	key, _ := secret.GenerateKey()
 	sealer, _ := secret.New(key)
 	client := safehttp.NewClient(safehttp.Config{Resolver: resolver(netip.MustParseAddr("10.1.2.3")), Timeout: 5 * time.Second})
-	a.SetProviders(provider.NewRegistry(mastodon.New(mastodon.Config{}, client), feed.New(feed.Config{})), sealer)
+	a := newApp(t, app.ServicesConfig{Store: s, Config: app.Config{PublicURL: "http://" + srv.Listener.Addr().String()}, Now: time.Now, Log: log,
+		Providers: provider.NewRegistry(mastodon.New(mastodon.Config{}, client), feed.New(feed.Config{})), Sealer: sealer})
 	srv.Config.Handler = web.NewHandler(a, log)
 	srv.Start()
 	t.Cleanup(srv.Close)
