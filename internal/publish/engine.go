@@ -88,6 +88,29 @@ func (c *Config) defaults() {
 	}
 }
 
+// Store is what the engine needs of the store: the target's post and
+// profile, the claim and the lease, the transaction that records an
+// attempt's outcome (in which the worker locks and updates the post and its
+// targets), the sweep for overdue targets and the worker-node heartbeats.
+// store.Store satisfies it; a test may hand in less.
+type Store interface {
+	FindPostByID(ctx context.Context, id string) (*herald.Post, error)
+	FindSocialProfileByID(ctx context.Context, id string) (*herald.SocialProfile, error)
+	ClaimPostTarget(ctx context.Context, id string, version int, leaseUntil, now time.Time) (bool, error)
+	RenewPostTargetLease(ctx context.Context, id string, oldLease *time.Time, leaseUntil, now time.Time) (bool, error)
+	InTx(ctx context.Context, fn func(tx store.Tx) error) error
+
+	FindOverdueTargets(ctx context.Context, before time.Time, limit int) ([]store.OverdueTarget, error)
+	SetPostTargetJob(ctx context.Context, targetID string, jobID int64) error
+
+	HeartbeatWorkerNode(ctx context.Context, id string, startedAt, now time.Time) error
+	DeleteWorkerNode(ctx context.Context, id string) error
+	DeleteWorkerNodesBefore(ctx context.Context, before time.Time) error
+	CountLiveWorkerNodes(ctx context.Context, since time.Time) (int, error)
+}
+
+var _ Store = store.Store(nil)
+
 // Services is what the engine needs of the application layer: the leaf
 // services (*app.Services) that open an account and resolve a target's
 // media, built before both the engine and the app.
@@ -105,7 +128,7 @@ type Services interface {
 type Engine[TTx any] struct {
 	client *river.Client[TTx]
 	driver riverdriver.Driver[TTx]
-	store  store.Store
+	store  Store
 	cfg    Config
 	log    *slog.Logger
 	now    func() time.Time
@@ -136,7 +159,7 @@ func (PublishArgs) InsertOpts() river.InsertOpts {
 
 // New builds the engine on a River driver and the store it shares a
 // database with.
-func New[TTx any](driver riverdriver.Driver[TTx], s store.Store, app Services, cfg Config, log *slog.Logger, now func() time.Time) (*Engine[TTx], error) {
+func New[TTx any](driver riverdriver.Driver[TTx], s Store, app Services, cfg Config, log *slog.Logger, now func() time.Time) (*Engine[TTx], error) {
 	cfg.defaults()
 	e := &Engine[TTx]{driver: driver, store: s, cfg: cfg, log: log, now: now}
 	workers := river.NewWorkers()

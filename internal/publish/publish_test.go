@@ -80,6 +80,10 @@ type env struct {
 	stopWithin func(d time.Duration) error
 }
 
+// engineStore hides every method of the store but publish.Store's, so that
+// the engine's tests show it needs no more.
+type engineStore struct{ publish.Store }
+
 // options change the environment of one test.
 type options struct {
 	// discord configures the fake Discord (its latency, say).
@@ -178,7 +182,7 @@ func setup[TTx any](t *testing.T, s store.Store, driver func() riverdriver.Drive
 	d := driver()
 	must(t, publish.Migrate(ctx, d, log))
 	e.media = &noMedia{Services: svc}
-	eng, err := publish.New(d, s, e.media, publish.Config{PollInterval: 50 * time.Millisecond, AttemptTimeout: 6 * time.Second,
+	eng, err := publish.New(d, engineStore{s}, e.media, publish.Config{PollInterval: 50 * time.Millisecond, AttemptTimeout: 6 * time.Second,
 		HeartbeatInterval: time.Second, Clock: e.clock}, log, e.clock.Now)
 	must(t, err)
 	e.app = app.New(app.Deps{Services: svc, Scheduler: eng})

@@ -19,7 +19,7 @@ import (
 // worker publishes one target per job.
 type worker struct {
 	river.WorkerDefaults[PublishArgs]
-	store store.Store
+	store Store
 	app   Services
 	cfg   Config
 	log   *slog.Logger
