@@ -25,6 +25,8 @@ import (
 	"github.com/heraldhq/herald/internal/publish"
 	"github.com/heraldhq/herald/internal/safehttp"
 	"github.com/heraldhq/herald/internal/secret"
+	"github.com/heraldhq/herald/internal/store/postgres"
+	"github.com/heraldhq/herald/internal/store/sqlite"
 )
 
 // engine is the publishing engine whatever its database.
@@ -146,14 +148,14 @@ func newEngine(ctx context.Context, db *database, a *app.Services, cfg *config.C
 	switch {
 	case db.sqlite != nil:
 		driver := riversqlite.New(db.sqlite.DB())
-		eng, err := publish.New(driver, db, a, pcfg, log, now)
+		eng, err := publish.New(driver, sqlite.DriverTx, db, a, pcfg, log, now)
 		if err != nil {
 			return nil, err
 		}
 		e = eng
 	case db.postgres != nil:
 		driver := riverpgxv5.New(db.postgres.Pool())
-		eng, err := publish.New(driver, db, a, pcfg, log, now)
+		eng, err := publish.New(driver, postgres.DriverTx, db, a, pcfg, log, now)
 		if err != nil {
 			return nil, err
 		}

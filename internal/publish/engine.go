@@ -128,6 +128,7 @@ type Services interface {
 type Engine[TTx any] struct {
 	client *river.Client[TTx]
 	driver riverdriver.Driver[TTx]
+	txOf   func(store.Tx) (TTx, bool)
 	store  Store
 	cfg    Config
 	log    *slog.Logger
@@ -158,10 +159,13 @@ func (PublishArgs) InsertOpts() river.InsertOpts {
 }
 
 // New builds the engine on a River driver and the store it shares a
-// database with.
-func New[TTx any](driver riverdriver.Driver[TTx], s Store, app Services, cfg Config, log *slog.Logger, now func() time.Time) (*Engine[TTx], error) {
+// database with. txOf is the typed join between them: it returns the
+// driver's transaction under one of the store's (sqlite.DriverTx,
+// postgres.DriverTx), so that jobs are inserted in the transaction that
+// changes the post.
+func New[TTx any](driver riverdriver.Driver[TTx], txOf func(store.Tx) (TTx, bool), s Store, app Services, cfg Config, log *slog.Logger, now func() time.Time) (*Engine[TTx], error) {
 	cfg.defaults()
-	e := &Engine[TTx]{driver: driver, store: s, cfg: cfg, log: log, now: now}
+	e := &Engine[TTx]{driver: driver, txOf: txOf, store: s, cfg: cfg, log: log, now: now}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &worker{store: s, app: app, cfg: cfg, log: log, now: now})
 	river.AddWorker(workers, &housekeeper{purges: cfg.Purges, log: log})
@@ -371,9 +375,9 @@ func (e *Engine[TTx]) Schedule(ctx context.Context, tx store.Tx, p *herald.Post)
 	if len(params) == 0 {
 		return nil
 	}
-	driverTx, ok := tx.Driver().(TTx)
+	driverTx, ok := e.txOf(tx)
 	if !ok {
-		return fmt.Errorf("publish: the store's transaction is a %T, not the job queue's", tx.Driver())
+		return fmt.Errorf("publish: the store's transaction %T is not on the job queue's database", tx)
 	}
 	res, err := e.client.InsertManyTx(ctx, driverTx, params)
 	if err != nil {
@@ -393,9 +397,9 @@ func (e *Engine[TTx]) Schedule(ctx context.Context, tx store.Tx, p *herald.Post)
 // targets in tx. Jobs that already ran are left alone; a job that runs
 // despite this finds the post's version changed and does nothing.
 func (e *Engine[TTx]) Unschedule(ctx context.Context, tx store.Tx, p *herald.Post) error {
-	driverTx, ok := tx.Driver().(TTx)
+	driverTx, ok := e.txOf(tx)
 	if !ok {
-		return fmt.Errorf("publish: the store's transaction is a %T, not the job queue's", tx.Driver())
+		return fmt.Errorf("publish: the store's transaction %T is not on the job queue's database", tx)
 	}
 	for _, t := range p.Targets {
 		if t.JobID == nil || t.State.Busy() {

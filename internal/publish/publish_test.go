@@ -123,7 +123,7 @@ func forEachStoreWith(t *testing.T, o options, fn func(t *testing.T, open func(t
 		fn(t, func(t *testing.T) *env {
 			s, err := sqlite.Open(filepath.Join(t.TempDir(), "herald.db"))
 			must(t, err)
-			return setup(t, s, func() riverdriver.Driver[*sql.Tx] { return riversqlite.New(s.DB()) }, o)
+			return setup(t, s, func() riverdriver.Driver[*sql.Tx] { return riversqlite.New(s.DB()) }, sqlite.DriverTx, o)
 		})
 	})
 	if os.Getenv(pgtest.EnvVar) == "" {
@@ -134,7 +134,7 @@ func forEachStoreWith(t *testing.T, o options, fn func(t *testing.T, open func(t
 		fn(t, func(t *testing.T) *env {
 			s, err := postgres.Open(context.Background(), pgtest.URL(t))
 			must(t, err)
-			return setup(t, s, func() riverdriver.Driver[pgx.Tx] { return riverpgxv5.New(s.Pool()) }, o)
+			return setup(t, s, func() riverdriver.Driver[pgx.Tx] { return riverpgxv5.New(s.Pool()) }, postgres.DriverTx, o)
 		})
 	})
 }
@@ -144,10 +144,10 @@ func forEachStoreWith(t *testing.T, o options, fn func(t *testing.T, open func(t
 func forOneStore(t *testing.T) *env {
 	s, err := sqlite.Open(filepath.Join(t.TempDir(), "herald.db"))
 	must(t, err)
-	return setup(t, s, func() riverdriver.Driver[*sql.Tx] { return riversqlite.New(s.DB()) }, options{})
+	return setup(t, s, func() riverdriver.Driver[*sql.Tx] { return riversqlite.New(s.DB()) }, sqlite.DriverTx, options{})
 }
 
-func setup[TTx any](t *testing.T, s store.Store, driver func() riverdriver.Driver[TTx], o options) *env {
+func setup[TTx any](t *testing.T, s store.Store, driver func() riverdriver.Driver[TTx], txOf func(store.Tx) (TTx, bool), o options) *env {
 	t.Helper()
 	t.Cleanup(func() { s.Close() })
 	ctx := context.Background()
@@ -182,7 +182,7 @@ func setup[TTx any](t *testing.T, s store.Store, driver func() riverdriver.Drive
 	d := driver()
 	must(t, publish.Migrate(ctx, d, log))
 	e.media = &noMedia{Services: svc}
-	eng, err := publish.New(d, engineStore{s}, e.media, publish.Config{PollInterval: 50 * time.Millisecond, AttemptTimeout: 6 * time.Second,
+	eng, err := publish.New(d, txOf, engineStore{s}, e.media, publish.Config{PollInterval: 50 * time.Millisecond, AttemptTimeout: 6 * time.Second,
 		HeartbeatInterval: time.Second, Clock: e.clock}, log, e.clock.Now)
 	must(t, err)
 	e.app = app.New(app.Deps{Services: svc, Scheduler: eng})
