@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 
@@ -24,7 +26,8 @@ func (m *Main) openMedia(ctx context.Context) (*app.MediaService, error) {
 	var blobs media.Store
 	if mc.S3Bucket != "" {
 		s3, err := media.NewS3Store(media.S3Config{Endpoint: mc.S3Endpoint, Bucket: mc.S3Bucket, Region: mc.S3Region, AccessKeyID: mc.S3AccessKeyID,
-			SecretAccessKey: mc.S3SecretAccessKey, UseTLS: mc.S3TLS, PathStyle: mc.S3PathStyle, Prefix: mc.S3Prefix, TempDir: tmp})
+			SecretAccessKey: mc.S3SecretAccessKey, UseTLS: mc.S3TLS, PathStyle: mc.S3PathStyle, Prefix: mc.S3Prefix, TempDir: tmp,
+			Transport: s3Transport(mc.S3Endpoint, mc.S3Bucket, m.Config.AllowPrivateNetworks)})
 		if err != nil {
 			return nil, fmt.Errorf("media: %w", err)
 		}
@@ -54,4 +57,19 @@ func (m *Main) openMedia(ctx context.Context) (*app.MediaService, error) {
 		Quota:   mc.Quota,
 		GCAge:   mc.GCAge,
 	}), nil
+}
+
+// s3Transport is the safehttp transport of the media bucket. The operator
+// named the endpoint, so its host (and the bucket's virtual host on it) may
+// be on a private network whatever HERALD_ALLOW_PRIVATE_NETWORKS says; the
+// never-allowed addresses (cloud metadata) stay refused.
+func s3Transport(endpoint, bucket string, allowPrivate bool) http.RoundTripper {
+	host := endpoint
+	if h, _, err := net.SplitHostPort(endpoint); err == nil {
+		host = h
+	}
+	return safehttp.NewClient(safehttp.Config{Policy: safehttp.AddressPolicy{
+		AllowPrivateNetworks: allowPrivate,
+		AllowHosts:           []string{host, bucket + "." + host},
+	}}).Transport
 }

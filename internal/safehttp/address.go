@@ -28,6 +28,24 @@ type AddressPolicy struct {
 	// refused range (an operator's internal media or API server). The addresses that
 	// stay refused under AllowPrivateNetworks stay refused here too.
 	Allow []netip.Prefix
+	// AllowHosts lists host names (or IP literals) an operator named in a
+	// setting, such as the S3 endpoint of the media store: whatever they
+	// resolve to is let through as under AllowPrivateNetworks, for requests
+	// to them only. The addresses that are never allowed stay refused.
+	AllowHosts []string
+}
+
+// forHost returns the policy that applies to host: p itself, or p with
+// private networks allowed if an operator named host in AllowHosts.
+func (p AddressPolicy) forHost(host string) AddressPolicy {
+	name := strings.TrimSuffix(strings.ToLower(strings.Trim(host, "[]")), ".")
+	for _, h := range p.AllowHosts {
+		if strings.TrimSuffix(strings.ToLower(strings.Trim(h, "[]")), ".") == name {
+			p.AllowPrivateNetworks = true
+			return p
+		}
+	}
+	return p
 }
 
 // AddressError is a refusal by an AddressPolicy.
@@ -274,6 +292,7 @@ func (p AddressPolicy) CheckURL(raw string) (*url.URL, error) {
 // CheckHost checks a host name or IP literal (without port or brackets) as
 // CheckURL does.
 func (p AddressPolicy) CheckHost(host string) error {
+	p = p.forHost(host)
 	if host == "" {
 		return errorf(CodeInvalidURL, nil, "the URL has no host")
 	}

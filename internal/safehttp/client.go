@@ -40,6 +40,7 @@ func (d *Dialer) DialContext(ctx context.Context, network, address string) (net.
 	if err != nil {
 		return nil, err
 	}
+	policy := d.Policy.forHost(host)
 	var addrs []netip.Addr
 	named := false
 	if a, err := netip.ParseAddr(host); err == nil {
@@ -48,7 +49,7 @@ func (d *Dialer) DialContext(ctx context.Context, network, address string) (net.
 		named = true
 		// A name the resolver might read as an odd IPv4 spelling never gets
 		// that far: CheckHost decodes it and refuses or rejects it.
-		if err := d.Policy.CheckHost(host); err != nil {
+		if err := policy.CheckHost(host); err != nil {
 			return nil, err
 		}
 		r := d.Resolver
@@ -71,7 +72,7 @@ func (d *Dialer) DialContext(ctx context.Context, network, address string) (net.
 		}
 	}
 	for _, a := range addrs {
-		if err := d.Policy.CheckAddr(a); err != nil {
+		if err := policy.CheckAddr(a); err != nil {
 			ae := err.(*AddressError)
 			ae.Host, ae.Named = host, named
 			return nil, ae
@@ -81,7 +82,7 @@ func (d *Dialer) DialContext(ctx context.Context, network, address string) (net.
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
-	nd := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second, Control: d.Policy.Control}
+	nd := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second, Control: policy.Control}
 	var firstErr error
 	for _, a := range addrs {
 		conn, err := nd.DialContext(ctx, network, net.JoinHostPort(a.String(), port))

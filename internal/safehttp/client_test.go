@@ -129,3 +129,35 @@ func TestClientRedirects(t *testing.T) {
 		}
 	})
 }
+
+// TestClientAllowHosts: a host an operator named in a setting (the S3
+// endpoint) is reached on a private address; other names resolving there
+// are not, and the never-allowed addresses stay refused.
+func TestClientAllowHosts(t *testing.T) {
+	t.Parallel()
+	srv, hits := counted(t, func(w http.ResponseWriter, r *http.Request) {})
+	port := srv.Listener.Addr().(*net.TCPAddr).Port
+	c := NewClient(Config{
+		Policy:   AddressPolicy{AllowHosts: []string{"S3.internal.", "127.0.0.1", "169.254.169.254"}},
+		Resolver: staticResolver{netip.MustParseAddr("127.0.0.1")},
+	})
+	for _, u := range []string{fmt.Sprintf("http://s3.internal:%d/bucket", port), srv.URL} {
+		resp, err := c.Get(u)
+		if err != nil {
+			t.Fatalf("GET %s: %v", u, err)
+		}
+		resp.Body.Close()
+	}
+	if hits.Load() != 2 {
+		t.Errorf("server got %d requests, want 2", hits.Load())
+	}
+	var ae *AddressError
+	if _, err := c.Get(fmt.Sprintf("http://other.internal:%d/", port)); !errors.As(err, &ae) {
+		t.Errorf("GET other.internal: %v, want an *AddressError", err)
+	}
+	_, err := c.Get("http://169.254.169.254/latest/meta-data/")
+	wantCode(t, err, CodeRefusedAddress, "cloud metadata")
+	if hits.Load() != 2 {
+		t.Errorf("server got %d requests, want 2", hits.Load())
+	}
+}
