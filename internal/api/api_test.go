@@ -62,18 +62,29 @@ type recorded struct {
 	body            []byte
 }
 
-func setup(t testing.TB, rateLimit int) *fixture {
+func setup(t testing.TB, rateLimit int, opts ...option) *fixture {
 	t.Helper()
-	return setupWithLog(t, rateLimit, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return setupWithLog(t, rateLimit, slog.New(slog.NewTextHandler(io.Discard, nil)), opts...)
+}
+
+// option changes the app's services before the app is built.
+type option func(*app.ServicesConfig)
+
+// withProviders replaces the fixture's networks.
+func withProviders(ps ...provider.Provider) option {
+	return func(c *app.ServicesConfig) { c.Providers = provider.NewRegistry(ps...) }
+}
+
+// withMedia replaces the fixture's media component.
+func withMedia(m *app.MediaService) option {
+	return func(c *app.ServicesConfig) { c.Media = m }
 }
 
 // setupWithLog is setup with the handler's and the app's logger.
-func setupWithLog(t testing.TB, rateLimit int, log *slog.Logger) *fixture {
+func setupWithLog(t testing.TB, rateLimit int, log *slog.Logger, opts ...option) *fixture {
 	t.Helper()
 	s := sqlitetest.Open(t)
 	c := &clock{now: time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC)}
-	a := app.New(s, nil, app.Config{PublicURL: "https://herald.test"}, c.Now, log)
-	a.SetMedia(newTestMedia(t, mediaOptions{allowPrivate: true})) // media_test.go
 	key, err := secret.GenerateKey()
 	if err != nil {
 		t.Fatal(err)
@@ -82,8 +93,20 @@ func setupWithLog(t testing.TB, rateLimit int, log *slog.Logger) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.SetProviders(provider.NewRegistry(feed.New(feed.Config{ItemURL: func(k string) string { return "https://herald.test/feeds/items/" + k }}),
-		mastodon.New(mastodon.Config{Now: c.Now}, http.DefaultClient)), sealer)
+	sc := app.ServicesConfig{Store: s, Config: app.Config{PublicURL: "https://herald.test"}, Now: c.Now, Log: log, Sealer: sealer,
+		Providers: provider.NewRegistry(feed.New(feed.Config{ItemURL: func(k string) string { return "https://herald.test/feeds/items/" + k }}),
+			mastodon.New(mastodon.Config{Now: c.Now}, http.DefaultClient))}
+	for _, o := range opts {
+		o(&sc)
+	}
+	if sc.Media == nil {
+		sc.Media = newTestMedia(t, mediaOptions{allowPrivate: true}) // media_test.go
+	}
+	svc, err := app.NewServices(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := app.New(app.Deps{Services: svc, Scheduler: app.NeverPublish})
 	res, err := a.Init(context.Background(), app.InitParams{Email: "owner@example.org", Name: "Owner"})
 	if err != nil {
 		t.Fatal(err)

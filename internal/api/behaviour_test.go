@@ -11,9 +11,7 @@ import (
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/app"
-	"github.com/heraldhq/herald/internal/provider"
 	"github.com/heraldhq/herald/internal/provider/mastodon"
-	"github.com/heraldhq/herald/internal/secret"
 )
 
 func TestRateLimit(t *testing.T) {
@@ -355,16 +353,7 @@ func (unregisteredApp) MissingSettings() []string {
 // given a URL whose page then fails.
 func TestConnectionURLNamesMissingSettings(t *testing.T) {
 	t.Parallel()
-	f := setup(t, 1000)
-	key, err := secret.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sealer, err := secret.New(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.app.SetProviders(provider.NewRegistry(unregisteredApp{mastodon.New(mastodon.Config{}, http.DefaultClient)}, mastodon.New(mastodon.Config{}, http.DefaultClient)), sealer)
+	f := setup(t, 1000, withProviders(unregisteredApp{mastodon.New(mastodon.Config{}, http.DefaultClient)}, mastodon.New(mastodon.Config{}, http.DefaultClient)))
 	ws := "?workspaceId=" + f.ws
 	status, body, _ := f.do("GET", base+"/social-profiles/connection-url"+ws+"&provider=linkedin", f.key, nil)
 	if want := "provider: connecting LinkedIn needs settings this Herald lacks: set HERALD_LINKEDIN_CLIENT_ID and HERALD_LINKEDIN_CLIENT_SECRET"; status != 400 || !strings.Contains(string(body), want) {

@@ -11,18 +11,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald/internal/safehttp"
 	"github.com/heraldhq/herald/internal/store/sqlite/sqlitetest"
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/api"
 	"github.com/heraldhq/herald/internal/app"
-	"github.com/heraldhq/herald/internal/media"
 	"github.com/heraldhq/herald/internal/provider"
 	"github.com/heraldhq/herald/internal/provider/bluesky"
 	"github.com/heraldhq/herald/internal/provider/discord"
 	"github.com/heraldhq/herald/internal/provider/feed"
 	"github.com/heraldhq/herald/internal/provider/mastodon"
-	"github.com/heraldhq/herald/internal/secret"
 	"github.com/heraldhq/herald/internal/store/sqlite"
 )
 
@@ -33,7 +32,11 @@ func setupLogged(t *testing.T, ready func(*http.Request) error) (*api.Handler, *
 	s := sqlitetest.Open(t)
 	buf := &logBuffer{}
 	log := slog.New(slog.NewTextHandler(buf, nil))
-	a := app.New(s, nil, app.Config{PublicURL: "https://herald.test"}, time.Now, log)
+	svc, err := app.NewServices(app.ServicesConfig{Store: s, Config: app.Config{PublicURL: "https://herald.test"}, Now: time.Now, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := app.New(app.Deps{Services: svc, Scheduler: app.NeverPublish})
 	return api.NewHandler(a, api.Config{Version: "test", Ready: ready}, log, time.Now), s, buf
 }
 
@@ -123,12 +126,9 @@ func (r resolver) LookupNetIP(ctx context.Context, network, host string) ([]neti
 // address the name resolved to.
 func TestConnectRefusedPrivateAddressNamesTheSetting(t *testing.T) {
 	t.Parallel()
-	f := setup(t, 1000)
-	client := media.NewSafeHTTPClient(media.ClientConfig{Resolver: resolver(netip.MustParseAddr("10.1.2.3")), Timeout: 5 * time.Second})
-	key, _ := secret.GenerateKey()
-	sealer, _ := secret.New(key)
-	f.app.SetProviders(provider.NewRegistry(mastodon.New(mastodon.Config{}, client), bluesky.New(bluesky.Config{}, client),
-		discord.New(discord.Config{APIBase: "https://discord.internal/api"}, client)), sealer)
+	client := safehttp.NewClient(safehttp.Config{Resolver: resolver(netip.MustParseAddr("10.1.2.3")), Timeout: 5 * time.Second})
+	f := setup(t, 1000, withProviders(mastodon.New(mastodon.Config{}, client), bluesky.New(bluesky.Config{}, client),
+		discord.New(discord.Config{APIBase: "https://discord.internal/api"}, client)))
 	tests := []struct {
 		name string
 		body map[string]any
@@ -226,10 +226,7 @@ func (deleteFails) Delete(context.Context, *provider.Account, string) error {
 // is not shown.
 func TestRemoteDeleteFailureHidesTheCause(t *testing.T) {
 	t.Parallel()
-	f := setup(t, 1000)
-	key, _ := secret.GenerateKey()
-	sealer, _ := secret.New(key)
-	f.app.SetProviders(provider.NewRegistry(deleteFails{feed.New(feed.Config{ItemURL: func(k string) string { return "https://herald.test/feeds/items/" + k }})}), sealer)
+	f := setup(t, 1000, withProviders(deleteFails{feed.New(feed.Config{ItemURL: func(k string) string { return "https://herald.test/feeds/items/" + k }})}))
 	prof := decode[map[string]any](t, f.ok("POST", base+"/social-profiles?workspaceId="+f.ws, map[string]any{"provider": "feed", "name": "News"}, 201))
 	members, err := f.store.FindMembers(context.Background(), f.ws)
 	if err != nil {

@@ -24,6 +24,7 @@ import (
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/app"
 	"github.com/heraldhq/herald/internal/media"
+	"github.com/heraldhq/herald/internal/safehttp"
 )
 
 // mediaOptions configure the fixture's media component.
@@ -50,7 +51,7 @@ func newTestMedia(t testing.TB, o mediaOptions) *app.MediaService {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fetcher := media.NewFetcher(media.FetcherConfig{Policy: media.AddressPolicy{AllowPrivateNetworks: o.allowPrivate}, Resolver: noDNS{},
+	fetcher := media.NewFetcher(media.FetcherConfig{Policy: safehttp.AddressPolicy{AllowPrivateNetworks: o.allowPrivate}, Resolver: noDNS{},
 		ConnectTimeout: 2 * time.Second, Timeout: 10 * time.Second})
 	return app.NewMediaService(app.MediaConfig{Store: blobs, Fetcher: fetcher, Limits: o.limits, TempDir: dir, Quota: o.quota, GCAge: 24 * time.Hour})
 }
@@ -58,9 +59,7 @@ func newTestMedia(t testing.TB, o mediaOptions) *app.MediaService {
 // setupMedia is setup with its own media options.
 func setupMedia(t testing.TB, o mediaOptions) *fixture {
 	t.Helper()
-	f := setup(t, 1000)
-	f.app.SetMedia(newTestMedia(t, o))
-	return f
+	return setup(t, 1000, withMedia(newTestMedia(t, o)))
 }
 
 // fileServer serves files for mediaUrls and counts the requests.

@@ -5,13 +5,10 @@ package app
 
 import (
 	"context"
-	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/heraldhq/herald"
-	"github.com/heraldhq/herald/internal/provider"
-	"github.com/heraldhq/herald/internal/secret"
 	"github.com/heraldhq/herald/internal/store"
 )
 
@@ -42,23 +39,18 @@ type Scheduler interface {
 	Unschedule(ctx context.Context, tx store.Tx, p *herald.Post) error
 }
 
-// App is Herald's application layer.
+// App is Herald's application layer. It is built on Services, the leaf
+// services it shares with the publishing engine, whose fields and methods
+// (store, settings, clock, networks, sealer, media) it reads as its own.
 type App struct {
-	store store.Store
-	sched Scheduler
-	cfg   Config
-	now   func() time.Time
-	log   *slog.Logger
-	media *MediaService // media.go; nil until SetMedia
+	*Services
+	sched  Scheduler
+	mailer Mailer // invitation.go; nil: no e-mail
 
 	keys keyCache
 
 	touchMu sync.Mutex
 	touched map[string]time.Time // API key id → last time written
-
-	providers *provider.Registry
-	sealer    *secret.Sealer
-	mailer    Mailer // invitation.go; nil: no e-mail
 
 	// hasher bounds concurrent password hashing, and throttle refuses the
 	// password attempts of addresses and accounts that keep failing
@@ -70,31 +62,37 @@ type App struct {
 	dummyHash string
 }
 
-// New returns the application layer. sched may be nil, in which case
-// scheduled posts are stored but nothing publishes them.
-func New(s store.Store, sched Scheduler, cfg Config, now func() time.Time, log *slog.Logger) *App {
-	if cfg.SessionTTL == 0 {
-		cfg.SessionTTL = 30 * 24 * time.Hour
+// Deps are what App is built from. Services and Scheduler are required: an
+// app that stores scheduled posts nothing publishes cannot be built.
+type Deps struct {
+	// Services are the store, settings, networks and media, shared with the
+	// publishing engine (NewServices).
+	Services *Services
+	// Scheduler puts publications on the job queue: the publishing engine,
+	// or NoScheduler for commands that never publish (init, password).
+	Scheduler Scheduler
+	// Mailer sends invitation e-mails; nil means no SMTP server is
+	// configured and invitation links are handed to the inviter instead.
+	Mailer Mailer
+}
+
+// New returns the application layer. It panics if a required dependency is
+// missing: that is a wiring mistake of the composition root, not a state to
+// run in.
+func New(d Deps) *App {
+	if d.Services == nil || d.Scheduler == nil {
+		panic("app.New: Services and Scheduler are required")
 	}
-	if cfg.IdempotencyTTL == 0 {
-		cfg.IdempotencyTTL = 24 * time.Hour
-	}
-	if cfg.MaxScheduleAhead == 0 {
-		cfg.MaxScheduleAhead = 5 * 365 * 24 * time.Hour
-	}
-	if cfg.PasswordHashes <= 0 {
-		cfg.PasswordHashes = DefaultPasswordHashes()
-	}
-	return &App{store: s, sched: sched, cfg: cfg, now: now, log: log, touched: map[string]time.Time{},
-		hasher: newHasher(cfg.PasswordHashes), throttle: newThrottle(throttleEntries), dummyHash: dummyHash()}
+	return &App{Services: d.Services, sched: d.Scheduler, mailer: d.Mailer, touched: map[string]time.Time{},
+		hasher: newHasher(d.Services.cfg.PasswordHashes), throttle: newThrottle(throttleEntries), dummyHash: dummyHash()}
 }
 
 // Now returns the current time in UTC, truncated to the stores' millisecond
 // precision.
-func (a *App) Now() time.Time { return a.now().UTC().Truncate(time.Millisecond) }
+func (a *Services) Now() time.Time { return a.now().UTC().Truncate(time.Millisecond) }
 
 // Config returns the configuration.
-func (a *App) Config() Config { return a.cfg }
+func (a *Services) Config() Config { return a.cfg }
 
 // Ping checks that the database answers.
 func (a *App) Ping(ctx context.Context) error { return a.store.Ping(ctx) }

@@ -30,13 +30,19 @@ type env struct {
 // forEachStore runs fn on SQLite and on PostgreSQL (skipped without
 // HERALD_TEST_DATABASE_URL).
 func forEachStore(t *testing.T, fn func(t *testing.T, e *env)) {
+	forEachStoreWith(t, func(t *testing.T, s store.Store) { fn(t, setup(t, s)) })
+}
+
+// forEachStoreWith is forEachStore for tests that build their own app on
+// the store (not yet migrated: setup and setupWith migrate it).
+func forEachStoreWith(t *testing.T, fn func(t *testing.T, s store.Store)) {
 	t.Run("sqlite", func(t *testing.T) {
 		t.Parallel()
 		s, err := sqlite.Open(filepath.Join(t.TempDir(), "herald.db"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		fn(t, setup(t, s))
+		fn(t, s)
 	})
 	t.Run("postgres", func(t *testing.T) {
 		t.Parallel()
@@ -44,11 +50,17 @@ func forEachStore(t *testing.T, fn func(t *testing.T, e *env)) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fn(t, setup(t, s))
+		fn(t, s)
 	})
 }
 
 func setup(t *testing.T, s store.Store) *env {
+	t.Helper()
+	return setupWith(t, s, app.NeverPublish)
+}
+
+// setupWith is setup with the app's scheduler.
+func setupWith(t *testing.T, s store.Store, sched app.Scheduler) *env {
 	t.Helper()
 	t.Cleanup(func() { s.Close() })
 	ctx := context.Background()
@@ -57,7 +69,6 @@ func setup(t *testing.T, s store.Store) *env {
 	}).Migrate(ctx, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	a := app.New(s, nil, app.Config{PublicURL: "http://herald.test"}, time.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	key, err := secret.GenerateKey()
 	if err != nil {
 		t.Fatal(err)
@@ -66,7 +77,12 @@ func setup(t *testing.T, s store.Store) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.SetProviders(provider.NewRegistry(feed.New(feed.Config{ItemURL: func(k string) string { return "http://herald.test/feeds/items/" + k }, Now: time.Now})), sealer)
+	svc, err := app.NewServices(app.ServicesConfig{Store: s, Config: app.Config{PublicURL: "http://herald.test"}, Now: time.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Providers: provider.NewRegistry(feed.New(feed.Config{ItemURL: func(k string) string { return "http://herald.test/feeds/items/" + k }, Now: time.Now})), Sealer: sealer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := app.New(app.Deps{Services: svc, Scheduler: sched})
 	res, err := a.Init(ctx, app.InitParams{Email: "owner@example.org"})
 	if err != nil {
 		t.Fatal(err)

@@ -12,7 +12,7 @@ type Purge struct {
 // Purges lists the housekeeping tasks, run in this order by one node at a
 // time (the job queue's periodic housekeeping job). A new kind of expiring
 // row adds its line here.
-func (a *App) Purges() []Purge {
+func (a *Services) Purges() []Purge {
 	return []Purge{
 		{Name: "idempotency_keys", Run: a.PurgeIdempotencyKeys},
 		{Name: "oauth_states", Run: a.PurgeOAuthStates},
@@ -22,12 +22,12 @@ func (a *App) Purges() []Purge {
 }
 
 // PurgeSessions deletes the web sessions that have expired.
-func (a *App) PurgeSessions(ctx context.Context) (int, error) {
+func (a *Services) PurgeSessions(ctx context.Context) (int, error) {
 	return a.store.DeleteExpiredSessions(ctx, a.Now())
 }
 
 // PurgeOAuthStates deletes the connection flows that were never finished
 // and have expired.
-func (a *App) PurgeOAuthStates(ctx context.Context) (int, error) {
+func (a *Services) PurgeOAuthStates(ctx context.Context) (int, error) {
 	return a.store.DeleteExpiredOAuthStates(ctx, a.Now())
 }

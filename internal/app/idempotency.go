@@ -223,6 +223,6 @@ func noteIdempotentSecret(ctx context.Context, kind, id string) {
 
 // PurgeIdempotencyKeys forgets keys older than their time to live, and with
 // them the answers they kept.
-func (a *App) PurgeIdempotencyKeys(ctx context.Context) (int, error) {
+func (a *Services) PurgeIdempotencyKeys(ctx context.Context) (int, error) {
 	return a.store.DeleteIdempotencyKeysBefore(ctx, a.Now().Add(-a.cfg.IdempotencyTTL))
 }

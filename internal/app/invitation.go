@@ -24,14 +24,11 @@ const minPasswordLength = 12
 // maxPasswordLength bounds what is hashed.
 const maxPasswordLength = 1024
 
-// Mailer sends a plain-text e-mail. With one set (SetMailer), Herald
+// Mailer sends a plain-text e-mail. With one set (Deps.Mailer), Herald
 // e-mails invitation links instead of handing them to the inviter.
 type Mailer interface {
 	SendMail(ctx context.Context, to, subject, body string) error
 }
-
-// SetMailer sets how e-mail is sent; nil means Herald sends none.
-func (a *App) SetMailer(m Mailer) { a.mailer = m }
 
 // InviteParams are the inputs of InviteMember.
 type InviteParams struct {
@@ -320,6 +317,6 @@ func (a *App) AcceptInvitationWithNewAccount(ctx context.Context, token string, 
 // PurgeInvitations deletes invitations accepted, or expired, more than
 // invitationRetention ago, and returns how many. The housekeeping job
 // calls it.
-func (a *App) PurgeInvitations(ctx context.Context) (int, error) {
+func (a *Services) PurgeInvitations(ctx context.Context) (int, error) {
 	return a.store.DeleteInvitationsBefore(ctx, a.Now().Add(-invitationRetention))
 }

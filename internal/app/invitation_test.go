@@ -53,13 +53,13 @@ type fixture struct {
 }
 
 // inviteSetup returns an App on a fresh SQLite database with an owner and their
-// workspace.
-func inviteSetup(t *testing.T) *fixture {
+// workspace, sending e-mail through mailer if one is given.
+func inviteSetup(t *testing.T, mailer ...app.Mailer) *fixture {
 	t.Helper()
 	s := sqlitetest.Open(t)
 	c := &clock{}
 	c.ns.Store(time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC).UnixNano())
-	a := app.New(s, nil, app.Config{PublicURL: "https://herald.test"}, c.now, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a := newApp(t, app.ServicesConfig{Store: s, Config: app.Config{PublicURL: "https://herald.test"}, Now: c.now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, mailer...)
 	f := &fixture{app: a, clock: c}
 	var owner *herald.User
 	owner, f.ws = f.user(t, "owner@example.org")
@@ -371,9 +371,8 @@ func TestConcurrentAcceptsTakeTheTokenOnce(t *testing.T) {
 
 func TestInvitationIsMailedWhenAMailerIsSet(t *testing.T) {
 	t.Parallel()
-	f := inviteSetup(t)
 	box := &mailbox{}
-	f.app.SetMailer(box)
+	f := inviteSetup(t, box)
 	inv, err := f.app.InviteMember(f.owner, f.ws, app.InviteParams{Email: "Ivy@example.org", Role: herald.RoleViewer})
 	if err != nil {
 		t.Fatal(err)

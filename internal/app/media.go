@@ -96,14 +96,10 @@ func (m *MediaService) MaxUploadBytes() int64 {
 	return max(l.ImageMaxBytes, l.GIFMaxBytes, l.VideoMaxBytes)
 }
 
-// SetMedia gives the application its media component. Without one, posts
-// with mediaUrls and the media endpoints answer 503.
-func (a *App) SetMedia(m *MediaService) { a.media = m }
-
 // Media returns the media component, or nil.
-func (a *App) Media() *MediaService { return a.media }
+func (a *Services) Media() *MediaService { return a.media }
 
-func (a *App) mediaService() (*MediaService, error) {
+func (a *Services) mediaService() (*MediaService, error) {
 	if a.media == nil {
 		return nil, herald.Errorf(herald.EUNAVAILABLE, "This Herald has no media storage configured.")
 	}
@@ -124,7 +120,7 @@ const MediaPath = "/media/"
 
 // MediaURL returns the public, unguessable URL of a stored file: its id is
 // 124 random bits.
-func (a *App) MediaURL(m *herald.Media) string {
+func (a *Services) MediaURL(m *herald.Media) string {
 	return a.cfg.PublicURL + MediaPath + m.ID + "." + mediaExt[m.MIME]
 }
 
@@ -200,7 +196,7 @@ func infoOf(m *herald.Media) media.Info {
 		Duration: m.Duration, FPS: m.FPS, VideoCodec: m.VideoCodec, AudioCodec: m.AudioCodec, Orientation: m.Orientation, Rotation: m.Rotation}
 }
 
-func (a *App) newMedia(workspaceID string, info *media.Info) *herald.Media {
+func (a *Services) newMedia(workspaceID string, info *media.Info) *herald.Media {
 	now := a.Now()
 	return &herald.Media{ID: herald.NewID(), WorkspaceID: workspaceID, SHA256: info.SHA256, MIME: info.MIME, Kind: info.Kind, Size: info.Size,
 		Width: info.Width, Height: info.Height, Frames: info.Frames, Duration: info.Duration, FPS: info.FPS, VideoCodec: info.VideoCodec,
@@ -216,7 +212,7 @@ var errBlobVanished = errors.New("media: blob collected while it was being store
 // alone from now on; checking after catches a collection that ran between
 // the ingester's store and the record (the collector deletes a blob in the
 // same transaction as its row, so the record waited for it).
-func (a *App) recordBlob(ctx context.Context, ms *MediaService, sha string, size int64) error {
+func (a *Services) recordBlob(ctx context.Context, ms *MediaService, sha string, size int64) error {
 	if err := a.store.TouchMediaBlob(ctx, sha, size, a.Now()); err != nil {
 		return err
 	}
@@ -553,7 +549,7 @@ func (a *App) applyMediaRules(ctx context.Context, items []*herald.Media, source
 // mediaFor returns the copy of m that goes to the network of rules: the
 // derived copy made for it, made now if the rules call for one and it does
 // not exist yet, else m itself.
-func (a *App) mediaFor(ctx context.Context, m *herald.Media, rules provider.Rules) (*herald.Media, error) {
+func (a *Services) mediaFor(ctx context.Context, m *herald.Media, rules provider.Rules) (*herald.Media, error) {
 	d, err := a.store.FindMediaDerivative(ctx, m.ID, rules.Network)
 	if err == nil {
 		return d, nil
@@ -596,7 +592,7 @@ func (a *App) mediaFor(ctx context.Context, m *herald.Media, rules provider.Rule
 // network's rules called for one, else the original. Open reads the bytes
 // from the media store; URL is the copy's public URL, for networks that pull.
 // The publishing engine calls it; it checks no user.
-func (a *App) TargetMedia(ctx context.Context, p *herald.Post, t *herald.PostTarget) ([]provider.Media, error) {
+func (a *Services) TargetMedia(ctx context.Context, p *herald.Post, t *herald.PostTarget) ([]provider.Media, error) {
 	out := make([]provider.Media, 0, len(p.Media))
 	if len(p.Media) == 0 {
 		return out, nil

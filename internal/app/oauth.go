@@ -9,8 +9,8 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/heraldhq/herald"
-	"github.com/heraldhq/herald/internal/media"
 	"github.com/heraldhq/herald/internal/provider"
+	"github.com/heraldhq/herald/internal/safehttp"
 	"github.com/heraldhq/herald/internal/store"
 )
 
@@ -57,7 +57,7 @@ func (a *App) StartServerOAuth(ctx context.Context, sessionID, workspaceID, prov
 	redirect := a.callbackURL(providerName)
 	clientID, _, err := a.oauthClient(ctx, so, providerName, base, redirect)
 	if err != nil {
-		if ae := (*media.AddressError)(nil); errors.As(err, &ae) {
+		if ae := (*safehttp.AddressError)(nil); errors.As(err, &ae) {
 			return "", connectError(providerName, map[string]string{"server": server}, err)
 		}
 		return "", err

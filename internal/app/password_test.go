@@ -60,7 +60,11 @@ func setup(t *testing.T, hashes int) *passwordFixture {
 	s := sqlitetest.Open(t)
 	c := &testClock{now: time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC)}
 	f := &passwordFixture{store: &txWatch{Store: s}, clock: c}
-	f.app = New(f.store, nil, Config{PasswordHashes: hashes}, c.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	svc, err := NewServices(ServicesConfig{Store: f.store, Config: Config{PasswordHashes: hashes}, Now: c.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.app = New(Deps{Services: svc, Scheduler: NeverPublish})
 	f.app.hasher.derive = func(password, salt []byte, _, _ uint32, _ uint8, n uint32) []byte {
 		f.hashes.Add(1)
 		if f.store.inTx.Load() > 0 {
@@ -69,7 +73,6 @@ func setup(t *testing.T, hashes int) *passwordFixture {
 		sum := sha256.Sum256(append(append([]byte{}, salt...), password...))
 		return sum[:n]
 	}
-	var err error
 	if f.init, err = f.app.Init(context.Background(), InitParams{Email: "ada@example.org", Name: "Ada"}); err != nil {
 		t.Fatal(err)
 	}

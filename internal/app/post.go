@@ -102,7 +102,7 @@ func (a *App) CreatePost(ctx context.Context, workspaceID string, in PostInput) 
 		if err := a.linkPostMedia(ctx, tx, p); err != nil {
 			return err
 		}
-		if p.Status == herald.StatusScheduled && a.sched != nil {
+		if p.Status == herald.StatusScheduled {
 			return a.sched.Schedule(ctx, tx, p)
 		}
 		return nil
@@ -493,7 +493,7 @@ func (a *App) DeletePost(ctx context.Context, workspaceID, id string, remote boo
 				return herald.Errorf(herald.ECONFLICT, "Post %q is being published to %s right now and cannot be deleted; try again when it is done.", p.ID, t.Provider)
 			}
 		}
-		if a.sched != nil && p.Status != herald.StatusDraft {
+		if p.Status != herald.StatusDraft {
 			if err := a.sched.Unschedule(ctx, tx, p); err != nil {
 				return err
 			}

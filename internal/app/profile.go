@@ -82,9 +82,6 @@ func (a *App) ConnectionURL(ctx context.Context, workspaceID, provider string) (
 // URL (its providers with a browser flow) and those it connects with
 // credentials, as registered.
 func (a *App) connectable() (oauth, creds []string) {
-	if a.providers == nil {
-		return nil, nil
-	}
 	for _, name := range a.providers.Names() {
 		if a.ServerOAuthAvailable(name) {
 			oauth = append(oauth, name)

@@ -12,29 +12,15 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald"
-	"github.com/heraldhq/herald/internal/media"
 	"github.com/heraldhq/herald/internal/provider"
-	"github.com/heraldhq/herald/internal/secret"
+	"github.com/heraldhq/herald/internal/safehttp"
 	"github.com/heraldhq/herald/internal/store"
 )
 
-// SetScheduler sets the job queue that publishes scheduled posts. The
-// composition root calls it once, before serving: the engine needs the app
-// and the app needs the engine.
-func (a *App) SetScheduler(s Scheduler) { a.sched = s }
-
-// SetProviders sets the networks Herald publishes to and the sealer that
-// encrypts their credentials at rest.
-func (a *App) SetProviders(reg *provider.Registry, sealer *secret.Sealer) {
-	a.providers, a.sealer = reg, sealer
-}
-
 // Provider returns the network named name.
-func (a *App) Provider(name string) (provider.Provider, error) {
-	if a.providers != nil {
-		if p, ok := a.providers.Get(name); ok {
-			return p, nil
-		}
+func (a *Services) Provider(name string) (provider.Provider, error) {
+	if p, ok := a.providers.Get(name); ok {
+		return p, nil
 	}
 	return nil, herald.Errorf(herald.EUNAVAILABLE, "Publishing to %s is not available on this Herald.", name)
 }
@@ -45,7 +31,7 @@ func credentialAD(profileID string) []byte { return []byte("social_profile:" + p
 
 // OpenAccount decrypts a profile's credentials into the account a provider
 // works with. Rotated credentials are sealed and saved at once.
-func (a *App) OpenAccount(ctx context.Context, p *herald.SocialProfile) (*provider.Account, error) {
+func (a *Services) OpenAccount(ctx context.Context, p *herald.SocialProfile) (*provider.Account, error) {
 	if a.sealer == nil {
 		return nil, herald.Errorf(herald.EUNAVAILABLE, "No secret key is configured.")
 	}
@@ -171,7 +157,7 @@ func (a *App) credentialNetworks() []string {
 // reported under the field that named it, saying which setting allows it,
 // and never with the address it resolved to.
 func connectError(network string, input map[string]string, err error) error {
-	var ae *media.AddressError
+	var ae *safehttp.AddressError
 	var pe *provider.Error
 	var he *herald.Error
 	switch {
@@ -209,7 +195,7 @@ func connectInput(body json.RawMessage) map[string]string {
 
 // fieldNaming returns the input field whose URL (or bare host) is the host
 // that ae refused, or "".
-func fieldNaming(input map[string]string, ae *media.AddressError) string {
+func fieldNaming(input map[string]string, ae *safehttp.AddressError) string {
 	want := ae.Host
 	if want == "" {
 		want = ae.Addr.String()
@@ -350,7 +336,7 @@ func (a *App) resetTargets(ctx context.Context, tx store.Tx, p *herald.Post, whi
 // requeue cancels the post's queued jobs, bumps its version and queues its
 // scheduled targets again, all in tx.
 func (a *App) requeue(ctx context.Context, tx store.Tx, p *herald.Post, wasQueued bool) error {
-	if a.sched != nil && wasQueued {
+	if wasQueued {
 		if err := a.sched.Unschedule(ctx, tx, p); err != nil {
 			return err
 		}
@@ -359,7 +345,7 @@ func (a *App) requeue(ctx context.Context, tx store.Tx, p *herald.Post, wasQueue
 	if err := tx.UpdatePost(ctx, p); err != nil {
 		return err
 	}
-	if a.sched != nil && p.Status == herald.StatusScheduled {
+	if p.Status == herald.StatusScheduled {
 		return a.sched.Schedule(ctx, tx, p)
 	}
 	return nil

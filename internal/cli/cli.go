@@ -209,7 +209,10 @@ func runInit(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	a := app.New(db, nil, app.Config{}, e.now, slog.New(slog.NewTextHandler(e.stderr, nil)))
+	a, err := toolApp(db, nil, e.now, slog.New(slog.NewTextHandler(e.stderr, nil)))
+	if err != nil {
+		return err
+	}
 	res, err := a.Init(ctx, app.InitParams{Email: *email, Name: *name, Workspace: *workspace})
 	if err != nil {
 		return err

@@ -103,8 +103,8 @@ func TestRotateKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := app.New(db, nil, app.Config{PublicURL: "http://herald.test"}, time.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	a.SetProviders(provider.NewRegistry(feed.New(feed.Config{ItemURL: func(k string) string { return k }})), sealer)
+	a := newApp(t, app.ServicesConfig{Store: db, Config: app.Config{PublicURL: "http://herald.test"}, Now: time.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Providers: provider.NewRegistry(feed.New(feed.Config{ItemURL: func(k string) string { return k }})), Sealer: sealer})
 	res, err := a.Init(ctx, app.InitParams{Email: "rot@example.org"})
 	if err != nil {
 		t.Fatal(err)

@@ -15,7 +15,6 @@ import (
 
 	"github.com/heraldhq/herald/internal/app"
 	"github.com/heraldhq/herald/internal/config"
-	"github.com/heraldhq/herald/internal/media"
 	"github.com/heraldhq/herald/internal/provider"
 	"github.com/heraldhq/herald/internal/provider/bluesky"
 	"github.com/heraldhq/herald/internal/provider/discord"
@@ -24,11 +23,15 @@ import (
 	"github.com/heraldhq/herald/internal/provider/slack"
 	"github.com/heraldhq/herald/internal/provider/telegram"
 	"github.com/heraldhq/herald/internal/publish"
+	"github.com/heraldhq/herald/internal/safehttp"
 	"github.com/heraldhq/herald/internal/secret"
+	"github.com/heraldhq/herald/internal/store/postgres"
+	"github.com/heraldhq/herald/internal/store/sqlite"
 )
 
 // engine is the publishing engine whatever its database.
 type engine interface {
+	app.Scheduler
 	Start(ctx context.Context) error
 	Stop(ctx context.Context) error
 	Alive(ctx context.Context) error
@@ -91,8 +94,8 @@ func readRetiredKeys(cfg *config.Config) ([]secret.Key, error) {
 // newRegistry builds the networks Herald publishes to. Every request to a
 // server a user named goes through the address policy.
 func newRegistry(cfg *config.Config, now func() time.Time) *provider.Registry {
-	client := media.NewSafeHTTPClient(media.ClientConfig{
-		Policy:  media.AddressPolicy{AllowPrivateNetworks: cfg.AllowPrivateNetworks},
+	client := safehttp.NewClient(safehttp.Config{
+		Policy:  safehttp.AddressPolicy{AllowPrivateNetworks: cfg.AllowPrivateNetworks},
 		Timeout: cfg.PublishTimeout,
 	})
 	return provider.NewRegistry(
@@ -120,9 +123,20 @@ func migrateQueue(ctx context.Context, db *database, log *slog.Logger) error {
 	return nil
 }
 
-// newEngine builds the publishing engine on the store's database, applies
-// River's migrations and plugs the engine into the app.
-func newEngine(ctx context.Context, db *database, a *app.App, cfg *config.Config, log *slog.Logger, now func() time.Time) (engine, error) {
+// toolApp returns the application layer of a command that never publishes
+// (init, password, rotate-key). sealer may be nil.
+func toolApp(db *database, sealer *secret.Sealer, now func() time.Time, log *slog.Logger) (*app.App, error) {
+	svc, err := app.NewServices(app.ServicesConfig{Store: db, Now: now, Log: log, Sealer: sealer})
+	if err != nil {
+		return nil, err
+	}
+	return app.New(app.Deps{Services: svc, Scheduler: app.NeverPublish}), nil
+}
+
+// newEngine builds the publishing engine on the store's database and the
+// app's leaf services, and applies River's migrations; the app is then
+// built with the engine as its scheduler.
+func newEngine(ctx context.Context, db *database, a *app.Services, cfg *config.Config, log *slog.Logger, now func() time.Time) (engine, error) {
 	pcfg := publish.Config{Workers: cfg.Workers, AttemptTimeout: cfg.PublishTimeout}
 	for _, p := range a.Purges() {
 		pcfg.Purges = append(pcfg.Purges, publish.Purge(p))
@@ -134,19 +148,17 @@ func newEngine(ctx context.Context, db *database, a *app.App, cfg *config.Config
 	switch {
 	case db.sqlite != nil:
 		driver := riversqlite.New(db.sqlite.DB())
-		eng, err := publish.New(driver, db, a, pcfg, log, now)
+		eng, err := publish.New(driver, sqlite.DriverTx, db, a, pcfg, log, now)
 		if err != nil {
 			return nil, err
 		}
-		a.SetScheduler(eng)
 		e = eng
 	case db.postgres != nil:
 		driver := riverpgxv5.New(db.postgres.Pool())
-		eng, err := publish.New(driver, db, a, pcfg, log, now)
+		eng, err := publish.New(driver, postgres.DriverTx, db, a, pcfg, log, now)
 		if err != nil {
 			return nil, err
 		}
-		a.SetScheduler(eng)
 		e = eng
 	default:
 		return nil, errors.New("no database")

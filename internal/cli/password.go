@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 
-	"github.com/heraldhq/herald/internal/app"
 	"github.com/heraldhq/herald/internal/config"
 )
 
@@ -31,7 +30,10 @@ func runResetPassword(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	a := app.New(db, nil, app.Config{}, e.now, slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	a, err := toolApp(db, nil, e.now, slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	if err != nil {
+		return err
+	}
 	password, err := a.ResetPassword(ctx, *email)
 	if err != nil {
 		return err

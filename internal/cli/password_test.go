@@ -24,7 +24,7 @@ func TestResetPassword(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := app.New(db, nil, app.Config{}, time.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a := newApp(t, app.ServicesConfig{Store: db, Config: app.Config{}, Now: time.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	res, err := a.Init(ctx, app.InitParams{Email: "ada@example.org"})
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +50,7 @@ func TestResetPassword(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	a = app.New(db, nil, app.Config{}, time.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a = newApp(t, app.ServicesConfig{Store: db, Config: app.Config{}, Now: time.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if _, _, err := a.AuthenticateSession(ctx, token); herald.ErrorCode(err) != herald.EUNAUTHORIZED {
 		t.Errorf("the session after the reset: %v, want ended", err)
 	}

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/heraldhq/herald/internal/app"
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/secret"
 )
@@ -46,8 +45,10 @@ func runRotateKey(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	a := app.New(db, nil, app.Config{}, e.now, slog.New(slog.NewTextHandler(e.stderr, nil)))
-	a.SetProviders(nil, sealer)
+	a, err := toolApp(db, sealer, e.now, slog.New(slog.NewTextHandler(e.stderr, nil)))
+	if err != nil {
+		return err
+	}
 	n, err := a.ResealCredentials(ctx)
 	if err != nil {
 		return fmt.Errorf("re-encrypt credentials (%d done; run the command again to finish): %w", n, err)

@@ -96,25 +96,34 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if m.Config.PublicURL == "" {
 		m.Config.PublicURL = defaultPublicURL(ln.Addr())
 	}
-	m.App = app.New(db, nil, app.Config{PublicURL: m.Config.PublicURL}, m.env.now, m.Log)
+	// The leaf services first, then the engine on them, then the app on
+	// both: nothing is wired after construction.
+	var deps app.Deps
 	if m.Config.SMTPURL != "" {
 		ml, err := mailer.New(mailer.Config{URL: m.Config.SMTPURL, From: m.Config.SMTPFrom, Now: m.env.now})
 		if err != nil {
 			return err
 		}
-		m.App.SetMailer(ml)
+		deps.Mailer = ml
 	}
-	if err := m.openMedia(ctx); err != nil {
+	ms, err := m.openMedia(ctx)
+	if err != nil {
 		return err
 	}
 	sealer, err := loadSealer(m.Config)
 	if err != nil {
 		return err
 	}
-	m.App.SetProviders(newRegistry(m.Config, m.env.now), sealer)
-	if m.engine, err = newEngine(ctx, db, m.App, m.Config, m.Log, m.env.now); err != nil {
+	if deps.Services, err = app.NewServices(app.ServicesConfig{Store: db, Config: app.Config{PublicURL: m.Config.PublicURL}, Now: m.env.now, Log: m.Log,
+		Providers: newRegistry(m.Config, m.env.now), Sealer: sealer, Media: ms}); err != nil {
 		return err
 	}
+	if m.engine, err = newEngine(ctx, db, deps.Services, m.Config, m.Log, m.env.now); err != nil {
+		return err
+	}
+	deps.Scheduler = m.engine
+	m.App = app.New(deps)
+	m.mediaGC = m.App.NewMediaCollector(m.Config.Media.GCInterval)
 
 	if empty, err := m.App.IsEmpty(ctx); err != nil {
 		return err

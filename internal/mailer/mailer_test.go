@@ -227,8 +227,7 @@ func TestInvitationIsMailed(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := sqlitetest.Open(t)
-	a := app.New(s, nil, app.Config{PublicURL: "https://herald.test"}, time.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	a.SetMailer(m)
+	a := newApp(t, app.ServicesConfig{Store: s, Config: app.Config{PublicURL: "https://herald.test"}, Now: time.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, m)
 	res, err := a.Init(t.Context(), app.InitParams{Email: "ada@example.org", Name: "Ada", Workspace: "Engines"})
 	if err != nil {
 		t.Fatal(err)

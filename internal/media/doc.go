@@ -3,12 +3,10 @@
 //
 // The pieces, in the order a file meets them:
 //
-//   - AddressPolicy, SafeDialer and NewSafeHTTPClient refuse connections to
+//   - Fetcher downloads a mediaUrl through a safehttp client (which refuses
 //     loopback, private, link-local, metadata and other inside addresses at
-//     connect time, so neither DNS rebinding nor a redirect reaches them. The
-//     network adapters use the same client for user-supplied server URLs.
-//   - Fetcher downloads a mediaUrl with bounded redirects, timeouts and no
-//     transparent decompression.
+//     connect time, so neither DNS rebinding nor a redirect reaches them),
+//     with bounded redirects, timeouts and no transparent decompression.
 //   - Sniff and Probe decide the type from the bytes (never the name or the
 //     Content-Type header) and read dimensions, GIF frames and, by parsing the
 //     MP4/QuickTime container, a video's duration, frame rate and codecs.

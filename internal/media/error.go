@@ -4,25 +4,29 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/heraldhq/herald/internal/safehttp"
 )
 
 // Code classifies an *Error. Every code is the user's to fix (the API answers
-// 400); failures of Herald's own storage are never an *Error.
+// 400); failures of Herald's own storage are never an *Error. The codes of
+// refused URLs are safehttp's, so a refusal keeps its code whichever of the
+// two found it.
 type Code string
 
 const (
 	// CodeInvalidURL: not an absolute http or https URL, or a host written in
 	// a way Herald does not accept.
-	CodeInvalidURL Code = "invalid_url"
+	CodeInvalidURL = Code(safehttp.CodeInvalidURL)
 	// CodeRefusedAddress: the host is, resolves to, or redirects to an address
 	// Herald must not connect to (loopback, private, metadata, ...).
-	CodeRefusedAddress Code = "refused_address"
+	CodeRefusedAddress = Code(safehttp.CodeRefusedAddress)
 	// CodeUnreachable: DNS failure, connection refused or reset, TLS failure.
 	CodeUnreachable Code = "unreachable"
 	// CodeTimeout: the connect or total time limit ran out.
 	CodeTimeout Code = "timeout"
 	// CodeTooManyRedirects: more redirects than allowed.
-	CodeTooManyRedirects Code = "too_many_redirects"
+	CodeTooManyRedirects = Code(safehttp.CodeTooManyRedirects)
 	// CodeBadStatus: the server answered something other than 200 OK.
 	CodeBadStatus Code = "bad_status"
 	// CodeTooLarge: the file is over the size cap for its type (or the pixel cap).

@@ -11,14 +11,16 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/heraldhq/herald/internal/safehttp"
 )
 
 // FetcherConfig configures a Fetcher. Zero values take the defaults.
 type FetcherConfig struct {
-	// Policy is the address policy (see AddressPolicy).
-	Policy AddressPolicy
+	// Policy is the address policy (see safehttp.AddressPolicy).
+	Policy safehttp.AddressPolicy
 	// Resolver defaults to net.DefaultResolver.
-	Resolver Resolver
+	Resolver safehttp.Resolver
 	// ConnectTimeout bounds each connect and TLS handshake (default 10 s).
 	ConnectTimeout time.Duration
 	// Timeout bounds the whole download, body included (default 60 s).
@@ -29,10 +31,10 @@ type FetcherConfig struct {
 	UserAgent string
 }
 
-// Fetcher downloads media URLs under an AddressPolicy.
+// Fetcher downloads media URLs through a safehttp client.
 type Fetcher struct {
 	client    *http.Client
-	policy    AddressPolicy
+	policy    safehttp.AddressPolicy
 	timeout   time.Duration
 	userAgent string
 }
@@ -52,7 +54,7 @@ func NewFetcher(cfg FetcherConfig) *Fetcher {
 		maxRedirects = 5
 	}
 	return &Fetcher{
-		client: NewSafeHTTPClient(ClientConfig{
+		client: safehttp.NewClient(safehttp.Config{
 			Policy:             cfg.Policy,
 			Resolver:           cfg.Resolver,
 			ConnectTimeout:     cfg.ConnectTimeout,
@@ -81,7 +83,7 @@ type Download struct {
 func (f *Fetcher) Get(ctx context.Context, rawURL string) (*Download, error) {
 	u, err := f.policy.CheckURL(rawURL)
 	if err != nil {
-		return nil, withURL(err, rawURL)
+		return nil, withURL(netError(err, f.timeout), rawURL)
 	}
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
@@ -137,7 +139,11 @@ func netError(err error, timeout time.Duration) error {
 	if errors.As(err, &me) {
 		return me
 	}
-	var ae *AddressError
+	var se *safehttp.Error
+	if errors.As(err, &se) {
+		return &Error{Code: Code(se.Code), Reason: se.Reason, Err: err}
+	}
+	var ae *safehttp.AddressError
 	if errors.As(err, &ae) {
 		return errorf(CodeRefusedAddress, err, "%s", ae.SafeMessage())
 	}

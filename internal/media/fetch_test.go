@@ -17,6 +17,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/heraldhq/herald/internal/safehttp"
 )
 
 // fakeResolver answers from a table; names not in it do not exist.
@@ -76,7 +78,7 @@ func serverOn(t *testing.T, addr string, h http.Handler) *httptest.Server {
 	return srv
 }
 
-var allow127002 = AddressPolicy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.2/32")}}
+var allow127002 = safehttp.AddressPolicy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.2/32")}}
 
 func wantCode(t *testing.T, err error, code Code, contains ...string) {
 	t.Helper()
@@ -100,7 +102,7 @@ func wantHidden(t *testing.T, err error, secret string) {
 	if strings.Contains(err.Error(), secret) {
 		t.Errorf("error %q shows %q to the user", err, secret)
 	}
-	var ae *AddressError
+	var ae *safehttp.AddressError
 	if !errors.As(err, &ae) || !strings.Contains(ae.Error(), secret) {
 		t.Errorf("error %q has no cause naming %q for the log", err, secret)
 	}
@@ -119,7 +121,7 @@ func TestFetchRefusesLoopbackServer(t *testing.T) {
 
 	// The same server is fine once private networks are allowed, which
 	// shows the refusal above is the policy's doing.
-	dl, err := NewFetcher(FetcherConfig{Policy: AddressPolicy{AllowPrivateNetworks: true}}).Get(context.Background(), srv.URL+"/a.png")
+	dl, err := NewFetcher(FetcherConfig{Policy: safehttp.AddressPolicy{AllowPrivateNetworks: true}}).Get(context.Background(), srv.URL+"/a.png")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +192,7 @@ func TestFetchHostResolvesToPrivate(t *testing.T) {
 	}
 
 	// With private networks allowed the injected resolver is really used.
-	dl, err := NewFetcher(FetcherConfig{Resolver: res, Policy: AddressPolicy{AllowPrivateNetworks: true}}).Get(context.Background(), url)
+	dl, err := NewFetcher(FetcherConfig{Resolver: res, Policy: safehttp.AddressPolicy{AllowPrivateNetworks: true}}).Get(context.Background(), url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +233,7 @@ func TestFetchRebinding(t *testing.T) {
 
 func TestFetchErrors(t *testing.T) {
 	t.Parallel()
-	dev := AddressPolicy{AllowPrivateNetworks: true}
+	dev := safehttp.AddressPolicy{AllowPrivateNetworks: true}
 
 	t.Run("too many redirects", func(t *testing.T) {
 		t.Parallel()
@@ -355,29 +357,4 @@ func TestFetchErrors(t *testing.T) {
 		_, err := in.IngestURL(context.Background(), srv.URL)
 		wantCode(t, err, CodeUnsupportedType, "found application/x-gzip")
 	})
-}
-
-func TestSafeHTTPClient(t *testing.T) {
-	t.Parallel()
-	srv, hits := fileServer(t, []byte(`{"ok":true}`))
-	c := NewSafeHTTPClient(ClientConfig{})
-	_, err := c.Get(srv.URL + "/api/v1/instance")
-	wantCode(t, err, CodeRefusedAddress, "127.0.0.1 (loopback)")
-
-	// An adapter building its own request with an odd spelling is refused
-	// before any lookup.
-	port := srv.Listener.Addr().(*net.TCPAddr).Port
-	req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("http://0x7f.1:%d/", port), nil)
-	_, err = c.Do(req)
-	wantCode(t, err, CodeRefusedAddress, "0x7f.1 (127.0.0.1, loopback)")
-
-	dev := NewSafeHTTPClient(ClientConfig{Policy: AddressPolicy{AllowPrivateNetworks: true}})
-	resp, err := dev.Get(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if hits.Load() != 1 {
-		t.Errorf("server got %d requests, want 1", hits.Load())
-	}
 }

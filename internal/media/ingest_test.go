@@ -16,9 +16,10 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/heraldhq/herald/internal/safehttp"
 )
 
-var devPolicy = AddressPolicy{AllowPrivateNetworks: true}
+var devPolicy = safehttp.AddressPolicy{AllowPrivateNetworks: true}
 
 func setupIngester(t testing.TB, limits Limits) (*Ingester, Store) {
 	t.Helper()

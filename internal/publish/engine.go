@@ -88,8 +88,33 @@ func (c *Config) defaults() {
 	}
 }
 
-// App is what the engine needs of the application layer.
-type App interface {
+// Store is what the engine needs of the store: the target's post and
+// profile, the claim and the lease, the transaction that records an
+// attempt's outcome (in which the worker locks and updates the post and its
+// targets), the sweep for overdue targets and the worker-node heartbeats.
+// store.Store satisfies it; a test may hand in less.
+type Store interface {
+	FindPostByID(ctx context.Context, id string) (*herald.Post, error)
+	FindSocialProfileByID(ctx context.Context, id string) (*herald.SocialProfile, error)
+	ClaimPostTarget(ctx context.Context, id string, version int, leaseUntil, now time.Time) (bool, error)
+	RenewPostTargetLease(ctx context.Context, id string, oldLease *time.Time, leaseUntil, now time.Time) (bool, error)
+	InTx(ctx context.Context, fn func(tx store.Tx) error) error
+
+	FindOverdueTargets(ctx context.Context, before time.Time, limit int) ([]store.OverdueTarget, error)
+	SetPostTargetJob(ctx context.Context, targetID string, jobID int64) error
+
+	HeartbeatWorkerNode(ctx context.Context, id string, startedAt, now time.Time) error
+	DeleteWorkerNode(ctx context.Context, id string) error
+	DeleteWorkerNodesBefore(ctx context.Context, before time.Time) error
+	CountLiveWorkerNodes(ctx context.Context, since time.Time) (int, error)
+}
+
+var _ Store = store.Store(nil)
+
+// Services is what the engine needs of the application layer: the leaf
+// services (*app.Services) that open an account and resolve a target's
+// media, built before both the engine and the app.
+type Services interface {
 	// Provider returns the network of that name.
 	Provider(name string) (provider.Provider, error)
 	// OpenAccount decrypts a profile's credentials.
@@ -103,7 +128,8 @@ type App interface {
 type Engine[TTx any] struct {
 	client *river.Client[TTx]
 	driver riverdriver.Driver[TTx]
-	store  store.Store
+	txOf   func(store.Tx) (TTx, bool)
+	store  Store
 	cfg    Config
 	log    *slog.Logger
 	now    func() time.Time
@@ -133,10 +159,13 @@ func (PublishArgs) InsertOpts() river.InsertOpts {
 }
 
 // New builds the engine on a River driver and the store it shares a
-// database with.
-func New[TTx any](driver riverdriver.Driver[TTx], s store.Store, app App, cfg Config, log *slog.Logger, now func() time.Time) (*Engine[TTx], error) {
+// database with. txOf is the typed join between them: it returns the
+// driver's transaction under one of the store's (sqlite.DriverTx,
+// postgres.DriverTx), so that jobs are inserted in the transaction that
+// changes the post.
+func New[TTx any](driver riverdriver.Driver[TTx], txOf func(store.Tx) (TTx, bool), s Store, app Services, cfg Config, log *slog.Logger, now func() time.Time) (*Engine[TTx], error) {
 	cfg.defaults()
-	e := &Engine[TTx]{driver: driver, store: s, cfg: cfg, log: log, now: now}
+	e := &Engine[TTx]{driver: driver, txOf: txOf, store: s, cfg: cfg, log: log, now: now}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &worker{store: s, app: app, cfg: cfg, log: log, now: now})
 	river.AddWorker(workers, &housekeeper{purges: cfg.Purges, log: log})
@@ -346,9 +375,9 @@ func (e *Engine[TTx]) Schedule(ctx context.Context, tx store.Tx, p *herald.Post)
 	if len(params) == 0 {
 		return nil
 	}
-	driverTx, ok := tx.Driver().(TTx)
+	driverTx, ok := e.txOf(tx)
 	if !ok {
-		return fmt.Errorf("publish: the store's transaction is a %T, not the job queue's", tx.Driver())
+		return fmt.Errorf("publish: the store's transaction %T is not on the job queue's database", tx)
 	}
 	res, err := e.client.InsertManyTx(ctx, driverTx, params)
 	if err != nil {
@@ -368,9 +397,9 @@ func (e *Engine[TTx]) Schedule(ctx context.Context, tx store.Tx, p *herald.Post)
 // targets in tx. Jobs that already ran are left alone; a job that runs
 // despite this finds the post's version changed and does nothing.
 func (e *Engine[TTx]) Unschedule(ctx context.Context, tx store.Tx, p *herald.Post) error {
-	driverTx, ok := tx.Driver().(TTx)
+	driverTx, ok := e.txOf(tx)
 	if !ok {
-		return fmt.Errorf("publish: the store's transaction is a %T, not the job queue's", tx.Driver())
+		return fmt.Errorf("publish: the store's transaction %T is not on the job queue's database", tx)
 	}
 	for _, t := range p.Targets {
 		if t.JobID == nil || t.State.Busy() {

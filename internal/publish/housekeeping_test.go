@@ -32,7 +32,7 @@ func TestHousekeepingPurgesExpiredRows(t *testing.T) {
 		t.Parallel()
 		s, err := sqlite.Open(filepath.Join(t.TempDir(), "herald.db"))
 		must(t, err)
-		testHousekeeping(t, s, func() riverdriver.Driver[*sql.Tx] { return riversqlite.New(s.DB()) })
+		testHousekeeping(t, s, func() riverdriver.Driver[*sql.Tx] { return riversqlite.New(s.DB()) }, sqlite.DriverTx)
 	})
 	if os.Getenv(pgtest.EnvVar) == "" {
 		return
@@ -41,11 +41,11 @@ func TestHousekeepingPurgesExpiredRows(t *testing.T) {
 		t.Parallel()
 		s, err := postgres.Open(context.Background(), pgtest.URL(t))
 		must(t, err)
-		testHousekeeping(t, s, func() riverdriver.Driver[pgx.Tx] { return riverpgxv5.New(s.Pool()) })
+		testHousekeeping(t, s, func() riverdriver.Driver[pgx.Tx] { return riverpgxv5.New(s.Pool()) }, postgres.DriverTx)
 	})
 }
 
-func testHousekeeping[TTx any](t *testing.T, s store.Store, driver func() riverdriver.Driver[TTx]) {
+func testHousekeeping[TTx any](t *testing.T, s store.Store, driver func() riverdriver.Driver[TTx], txOf func(store.Tx) (TTx, bool)) {
 	t.Cleanup(func() { s.Close() })
 	ctx := context.Background()
 	_, err := s.(interface {
@@ -54,7 +54,7 @@ func testHousekeeping[TTx any](t *testing.T, s store.Store, driver func() riverd
 	must(t, err)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	now := func() time.Time { return time.Now().UTC() }
-	a := app.New(s, nil, app.Config{PublicURL: "http://herald.test"}, now, log)
+	a := newApp(t, app.ServicesConfig{Store: s, Config: app.Config{PublicURL: "http://herald.test"}, Now: now, Log: log})
 	res, err := a.Init(ctx, app.InitParams{Email: "owner@example.org"})
 	must(t, err)
 	u, _, err := a.AuthenticateAPIKey(ctx, res.APIKey)
@@ -85,7 +85,7 @@ func testHousekeeping[TTx any](t *testing.T, s store.Store, driver func() riverd
 	for _, p := range a.Purges() {
 		purges = append(purges, publish.Purge(p))
 	}
-	eng, err := publish.New(d, s, a, publish.Config{PollInterval: 50 * time.Millisecond, HeartbeatInterval: time.Second,
+	eng, err := publish.New(d, txOf, s, a, publish.Config{PollInterval: 50 * time.Millisecond, HeartbeatInterval: time.Second,
 		Purges: purges, HousekeepingInterval: 2 * time.Second}, log, now)
 	must(t, err)
 	must(t, eng.Start(ctx))

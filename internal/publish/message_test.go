@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/heraldhq/herald"
-	"github.com/heraldhq/herald/internal/media"
 	"github.com/heraldhq/herald/internal/provider"
+	"github.com/heraldhq/herald/internal/safehttp"
 )
 
 // TestMessageOfShowsOnlyTheNetworksReason: an error that is not a
@@ -26,7 +26,7 @@ func TestMessageOfShowsOnlyTheNetworksReason(t *testing.T) {
 			"Text character limit of 500 exceeded"},
 		{"no reason", &provider.Error{Kind: provider.KindOutcomeUnknown, Err: errors.New("read tcp 10.1.2.3:443: reset")}, "outcome_unknown"},
 		{"refused address", &provider.Error{Kind: provider.KindTransient, Code: "network", Message: "could not reach the instance",
-			Err: fmt.Errorf("dial: %w", &media.AddressError{Host: "internal.corp", Named: true, Addr: netip.MustParseAddr("10.1.2.3"), Reason: "private network (RFC 1918)"})},
+			Err: fmt.Errorf("dial: %w", &safehttp.AddressError{Host: "internal.corp", Named: true, Addr: netip.MustParseAddr("10.1.2.3"), Reason: "private network (RFC 1918)"})},
 			"Herald does not connect to internal.corp because it is a private or loopback address; an operator can allow this with HERALD_ALLOW_PRIVATE_NETWORKS=true"},
 		{"unclassified", errors.New("dial tcp 10.1.2.3:443: connection refused"), "an internal error (the server log has the cause under target_id t1)"},
 	}

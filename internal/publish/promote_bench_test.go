@@ -32,7 +32,7 @@ func BenchmarkPromoteIdle(b *testing.B) {
 			if err := Migrate(ctx, d, log); err != nil {
 				b.Fatal(err)
 			}
-			e, err := New(d, s, nil, Config{}, log, time.Now)
+			e, err := New(d, sqlite.DriverTx, s, nil, Config{}, log, time.Now)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -33,7 +33,7 @@ func TestPromoterMakesDueJobsAvailable(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		testPromoter(t, s, riversqlite.New(s.DB()))
+		testPromoter(t, s, riversqlite.New(s.DB()), sqlite.DriverTx)
 	})
 	if os.Getenv(pgtest.EnvVar) == "" {
 		return
@@ -44,11 +44,11 @@ func TestPromoterMakesDueJobsAvailable(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		testPromoter(t, s, riverpgxv5.New(s.Pool()))
+		testPromoter(t, s, riverpgxv5.New(s.Pool()), postgres.DriverTx)
 	})
 }
 
-func testPromoter[TTx any](t *testing.T, s store.Store, d riverdriver.Driver[TTx]) {
+func testPromoter[TTx any](t *testing.T, s store.Store, d riverdriver.Driver[TTx], txOf func(store.Tx) (TTx, bool)) {
 	t.Cleanup(func() { s.Close() })
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -56,7 +56,7 @@ func testPromoter[TTx any](t *testing.T, s store.Store, d riverdriver.Driver[TTx
 		t.Fatal(err)
 	}
 	now := time.Now().UTC().Truncate(time.Second)
-	e, err := New(d, s, nil, Config{}, log, func() time.Time { return now })
+	e, err := New(d, txOf, s, nil, Config{}, log, func() time.Time { return now })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -80,16 +80,20 @@ type env struct {
 	stopWithin func(d time.Duration) error
 }
 
+// engineStore hides every method of the store but publish.Store's, so that
+// the engine's tests show it needs no more.
+type engineStore struct{ publish.Store }
+
 // options change the environment of one test.
 type options struct {
 	// discord configures the fake Discord (its latency, say).
 	discord []discordfake.Option
 }
 
-// noMedia gives the engine the app; these posts carry no files, unless a
-// test makes reading them fail (fail).
+// noMedia gives the engine the app's services; these posts carry no files,
+// unless a test makes reading them fail (fail).
 type noMedia struct {
-	*app.App
+	*app.Services
 	mu  sync.Mutex
 	err error
 }
@@ -119,7 +123,7 @@ func forEachStoreWith(t *testing.T, o options, fn func(t *testing.T, open func(t
 		fn(t, func(t *testing.T) *env {
 			s, err := sqlite.Open(filepath.Join(t.TempDir(), "herald.db"))
 			must(t, err)
-			return setup(t, s, func() riverdriver.Driver[*sql.Tx] { return riversqlite.New(s.DB()) }, o)
+			return setup(t, s, func() riverdriver.Driver[*sql.Tx] { return riversqlite.New(s.DB()) }, sqlite.DriverTx, o)
 		})
 	})
 	if os.Getenv(pgtest.EnvVar) == "" {
@@ -130,7 +134,7 @@ func forEachStoreWith(t *testing.T, o options, fn func(t *testing.T, open func(t
 		fn(t, func(t *testing.T) *env {
 			s, err := postgres.Open(context.Background(), pgtest.URL(t))
 			must(t, err)
-			return setup(t, s, func() riverdriver.Driver[pgx.Tx] { return riverpgxv5.New(s.Pool()) }, o)
+			return setup(t, s, func() riverdriver.Driver[pgx.Tx] { return riverpgxv5.New(s.Pool()) }, postgres.DriverTx, o)
 		})
 	})
 }
@@ -140,10 +144,10 @@ func forEachStoreWith(t *testing.T, o options, fn func(t *testing.T, open func(t
 func forOneStore(t *testing.T) *env {
 	s, err := sqlite.Open(filepath.Join(t.TempDir(), "herald.db"))
 	must(t, err)
-	return setup(t, s, func() riverdriver.Driver[*sql.Tx] { return riversqlite.New(s.DB()) }, options{})
+	return setup(t, s, func() riverdriver.Driver[*sql.Tx] { return riversqlite.New(s.DB()) }, sqlite.DriverTx, options{})
 }
 
-func setup[TTx any](t *testing.T, s store.Store, driver func() riverdriver.Driver[TTx], o options) *env {
+func setup[TTx any](t *testing.T, s store.Store, driver func() riverdriver.Driver[TTx], txOf func(store.Tx) (TTx, bool), o options) *env {
 	t.Helper()
 	t.Cleanup(func() { s.Close() })
 	ctx := context.Background()
@@ -172,15 +176,16 @@ func setup[TTx any](t *testing.T, s store.Store, driver func() riverdriver.Drive
 		discord.New(discord.Config{APIBase: e.discord.URL, Now: e.clock.Now}, client),
 		feed.New(feed.Config{ItemURL: func(k string) string { return "http://herald.test/feeds/items/" + k }, Now: e.clock.Now}),
 	)
-	e.app = app.New(s, nil, app.Config{PublicURL: "http://herald.test"}, e.clock.Now, log)
-	e.app.SetProviders(reg, sealer)
+	svc, err := app.NewServices(app.ServicesConfig{Store: s, Config: app.Config{PublicURL: "http://herald.test"}, Now: e.clock.Now, Log: log,
+		Providers: reg, Sealer: sealer})
+	must(t, err)
 	d := driver()
 	must(t, publish.Migrate(ctx, d, log))
-	e.media = &noMedia{App: e.app}
-	eng, err := publish.New(d, s, e.media, publish.Config{PollInterval: 50 * time.Millisecond, AttemptTimeout: 6 * time.Second,
+	e.media = &noMedia{Services: svc}
+	eng, err := publish.New(d, txOf, engineStore{s}, e.media, publish.Config{PollInterval: 50 * time.Millisecond, AttemptTimeout: 6 * time.Second,
 		HeartbeatInterval: time.Second, Clock: e.clock}, log, e.clock.Now)
 	must(t, err)
-	e.app.SetScheduler(eng)
+	e.app = app.New(app.Deps{Services: svc, Scheduler: eng})
 	must(t, eng.Start(ctx))
 	var stopOnce sync.Once
 	e.stopWithin = func(d time.Duration) (err error) {

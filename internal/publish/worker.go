@@ -11,16 +11,16 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/heraldhq/herald"
-	"github.com/heraldhq/herald/internal/media"
 	"github.com/heraldhq/herald/internal/provider"
+	"github.com/heraldhq/herald/internal/safehttp"
 	"github.com/heraldhq/herald/internal/store"
 )
 
 // worker publishes one target per job.
 type worker struct {
 	river.WorkerDefaults[PublishArgs]
-	store store.Store
-	app   App
+	store Store
+	app   Services
 	cfg   Config
 	log   *slog.Logger
 	now   func() time.Time
@@ -317,7 +317,7 @@ func codeOf(err error) string {
 // other error is not shown (it may hold addresses, paths or tokens); the
 // worker logs it with the post and target ids.
 func messageOf(err error, t *herald.PostTarget) string {
-	var ae *media.AddressError
+	var ae *safehttp.AddressError
 	if errors.As(err, &ae) {
 		// The server's name now resolves to an address Herald refuses:
 		// say so, and which setting allows it, not the address.

@@ -30,13 +30,11 @@ type Store interface {
 	Close() error
 }
 
-// Tx is a transaction.
+// Tx is a transaction. The job queue reaches the driver's transaction
+// under it through the typed DriverTx of the store that made it
+// (sqlite.DriverTx, postgres.DriverTx), passed to publish.New.
 type Tx interface {
 	Querier
-
-	// Driver returns the driver's transaction (*sql.Tx for SQLite, pgx.Tx for
-	// PostgreSQL) so that the job queue inserts jobs in the same transaction.
-	Driver() any
 }
 
 // Querier is every query Herald runs. A Store runs each in its own

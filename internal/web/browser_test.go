@@ -56,7 +56,7 @@ func server(t *testing.T) (string, *app.InitResult) {
 	t.Helper()
 	s := sqlitetest.Open(t)
 	srv := httptest.NewUnstartedServer(nil)
-	a := app.New(s, nil, app.Config{PublicURL: "http://" + srv.Listener.Addr().String()}, time.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a := newApp(t, app.ServicesConfig{Store: s, Config: app.Config{PublicURL: "http://" + srv.Listener.Addr().String()}, Now: time.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	srv.Config.Handler = web.NewHandler(a, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	srv.Start()
 	t.Cleanup(srv.Close)

@@ -36,10 +36,10 @@ func TestConnectMastodonThroughOAuth(t *testing.T) {
 	s := sqlitetest.Open(t)
 	srv := httptest.NewUnstartedServer(nil)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	a := app.New(s, nil, app.Config{PublicURL: "http://" + srv.Listener.Addr().String()}, time.Now, log)
 	key, _ := secret.GenerateKey()
 	sealer, _ := secret.New(key)
-	a.SetProviders(provider.NewRegistry(mastodon.New(mastodon.Config{}, &http.Client{Timeout: 10 * time.Second})), sealer)
+	a := newApp(t, app.ServicesConfig{Store: s, Config: app.Config{PublicURL: "http://" + srv.Listener.Addr().String()}, Now: time.Now, Log: log,
+		Providers: provider.NewRegistry(mastodon.New(mastodon.Config{}, &http.Client{Timeout: 10 * time.Second})), Sealer: sealer})
 	srv.Config.Handler = web.NewHandler(a, log)
 	srv.Start()
 	t.Cleanup(srv.Close)

@@ -16,10 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald/internal/safehttp"
 	"github.com/heraldhq/herald/internal/store/sqlite/sqlitetest"
 
 	"github.com/heraldhq/herald/internal/app"
-	"github.com/heraldhq/herald/internal/media"
 	"github.com/heraldhq/herald/internal/provider"
 	"github.com/heraldhq/herald/internal/provider/feed"
 	"github.com/heraldhq/herald/internal/provider/mastodon"
@@ -72,11 +72,11 @@ func setupSite(t *testing.T) *webSite {
 	srv := httptest.NewUnstartedServer(nil)
 	buf := &lockedBuffer{}
 	log := slog.New(slog.NewTextHandler(buf, nil))
-	a := app.New(s, nil, app.Config{PublicURL: "http://" + srv.Listener.Addr().String()}, time.Now, log)
 	key, _ := secret.GenerateKey()
 	sealer, _ := secret.New(key)
-	client := media.NewSafeHTTPClient(media.ClientConfig{Resolver: resolver(netip.MustParseAddr("10.1.2.3")), Timeout: 5 * time.Second})
-	a.SetProviders(provider.NewRegistry(mastodon.New(mastodon.Config{}, client), feed.New(feed.Config{})), sealer)
+	client := safehttp.NewClient(safehttp.Config{Resolver: resolver(netip.MustParseAddr("10.1.2.3")), Timeout: 5 * time.Second})
+	a := newApp(t, app.ServicesConfig{Store: s, Config: app.Config{PublicURL: "http://" + srv.Listener.Addr().String()}, Now: time.Now, Log: log,
+		Providers: provider.NewRegistry(mastodon.New(mastodon.Config{}, client), feed.New(feed.Config{})), Sealer: sealer})
 	srv.Config.Handler = web.NewHandler(a, log)
 	srv.Start()
 	t.Cleanup(srv.Close)

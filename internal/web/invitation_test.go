@@ -64,7 +64,7 @@ func TestAcceptInvitations(t *testing.T) {
 	s := sqlitetest.Open(t)
 	srv := httptest.NewUnstartedServer(nil)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	a := app.New(s, nil, app.Config{PublicURL: "http://" + srv.Listener.Addr().String()}, time.Now, log)
+	a := newApp(t, app.ServicesConfig{Store: s, Config: app.Config{PublicURL: "http://" + srv.Listener.Addr().String()}, Now: time.Now, Log: log})
 	srv.Config.Handler = web.NewHandler(a, log)
 	srv.Start()
 	t.Cleanup(srv.Close)

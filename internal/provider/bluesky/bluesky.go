@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/provider"
+	"github.com/heraldhq/herald/internal/safehttp"
 )
 
 // Name is the provider name on the wire.
@@ -74,7 +75,8 @@ var (
 )
 
 // New returns the adapter. client should refuse private addresses when
-// service URLs come from users; nil means http.DefaultClient.
+// service URLs come from users; nil means a safehttp client that refuses
+// private addresses.
 func New(cfg Config, client *http.Client) *Provider {
 	if cfg.Service == "" {
 		cfg.Service = DefaultService
@@ -95,7 +97,7 @@ func New(cfg Config, client *http.Client) *Provider {
 		cfg.Now = time.Now
 	}
 	if client == nil {
-		client = http.DefaultClient
+		client = safehttp.NewClient(safehttp.Config{})
 	}
 	cfg.Service = strings.TrimRight(cfg.Service, "/")
 	cfg.PLCURL = strings.TrimRight(cfg.PLCURL, "/")

@@ -16,6 +16,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/provider"
 	"github.com/heraldhq/herald/internal/provider/httpsend"
+	"github.com/heraldhq/herald/internal/safehttp"
 )
 
 // Name is the provider name on the wire.
@@ -53,7 +54,7 @@ type Provider struct {
 var _ provider.Provider = (*Provider)(nil)
 
 // New returns a Discord provider that sends requests with client (nil means
-// http.DefaultClient). Timeouts come from client and from the contexts the
+// a safehttp client that refuses private addresses). Timeouts come from client and from the contexts the
 // caller passes.
 func New(cfg Config, client *http.Client) *Provider {
 	if cfg.APIBase == "" {
@@ -67,7 +68,7 @@ func New(cfg Config, client *http.Client) *Provider {
 		cfg.Now = time.Now
 	}
 	if client == nil {
-		client = http.DefaultClient
+		client = safehttp.NewClient(safehttp.Config{})
 	}
 	return &Provider{cfg: cfg, client: client}
 }

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/provider"
+	"github.com/heraldhq/herald/internal/safehttp"
 )
 
 // Name is the provider name on the wire.
@@ -78,7 +79,8 @@ var (
 )
 
 // New returns the adapter. client should refuse private addresses when
-// instance URLs come from users; nil means http.DefaultClient.
+// instance URLs come from users; nil means a safehttp client that refuses
+// private addresses.
 func New(cfg Config, client *http.Client) *Provider {
 	if cfg.MediaTimeout <= 0 {
 		cfg.MediaTimeout = 5 * time.Minute
@@ -102,7 +104,7 @@ func New(cfg Config, client *http.Client) *Provider {
 		cfg.Now = time.Now
 	}
 	if client == nil {
-		client = http.DefaultClient
+		client = safehttp.NewClient(safehttp.Config{})
 	}
 	return &Provider{cfg: cfg, client: client, rules: map[string]cachedRules{}}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/provider"
 	"github.com/heraldhq/herald/internal/provider/httpsend"
+	"github.com/heraldhq/herald/internal/safehttp"
 )
 
 // Name is the provider name on the wire.
@@ -48,7 +49,7 @@ type Provider struct {
 
 var _ provider.Provider = (*Provider)(nil)
 
-// New returns a Slack provider using client (nil: http.DefaultClient).
+// New returns a Slack provider using client (nil: a safehttp client that refuses private addresses).
 func New(cfg Config, client *http.Client) *Provider {
 	if cfg.WebhookBase == "" {
 		cfg.WebhookBase = DefaultWebhookBase
@@ -58,7 +59,7 @@ func New(cfg Config, client *http.Client) *Provider {
 		cfg.Now = time.Now
 	}
 	if client == nil {
-		client = http.DefaultClient
+		client = safehttp.NewClient(safehttp.Config{})
 	}
 	return &Provider{cfg: cfg, client: client}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/provider"
 	"github.com/heraldhq/herald/internal/provider/httpsend"
+	"github.com/heraldhq/herald/internal/safehttp"
 )
 
 // Name is the provider name on the wire.
@@ -51,7 +52,7 @@ type Provider struct {
 
 var _ provider.Provider = (*Provider)(nil)
 
-// New returns a Telegram provider using client (nil: http.DefaultClient).
+// New returns a Telegram provider using client (nil: a safehttp client that refuses private addresses).
 func New(cfg Config, client *http.Client) *Provider {
 	if cfg.APIBase == "" {
 		cfg.APIBase = DefaultAPIBase
@@ -61,7 +62,7 @@ func New(cfg Config, client *http.Client) *Provider {
 		cfg.Now = time.Now
 	}
 	if client == nil {
-		client = http.DefaultClient
+		client = safehttp.NewClient(safehttp.Config{})
 	}
 	return &Provider{cfg: cfg, client: client}
 }

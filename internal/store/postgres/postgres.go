@@ -191,8 +191,16 @@ type txn struct {
 	tx pgx.Tx
 }
 
-// Driver implements store.Tx: the pgx.Tx.
-func (t *txn) Driver() any { return t.tx }
+// DriverTx returns the pgx.Tx under tx, a transaction of a PostgreSQL
+// Store, so that the job queue (River's pgx driver) inserts its rows in the
+// same transaction as Herald's. ok is false for any other transaction.
+func DriverTx(tx store.Tx) (ptx pgx.Tx, ok bool) {
+	t, ok := tx.(*txn)
+	if !ok {
+		return nil, false
+	}
+	return t.tx, true
+}
 
 // dbAdapter adapts a pool or a transaction to sqlstore.DB.
 type dbAdapter struct {

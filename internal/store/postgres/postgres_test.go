@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/store"
@@ -169,7 +168,7 @@ func TestSearchPathIsolatesStores(t *testing.T) {
 	}
 }
 
-// The job queue inserts its rows through Driver(); they must commit and
+// The job queue inserts its rows through DriverTx; they must commit and
 // roll back with Herald's own.
 func TestDriverIsTheTransaction(t *testing.T) {
 	t.Parallel()
@@ -190,9 +189,9 @@ func TestDriverIsTheTransaction(t *testing.T) {
 			t.Parallel()
 			id := herald.NewID()
 			err := s.InTx(ctx, func(tx store.Tx) error {
-				ptx, ok := tx.Driver().(pgx.Tx)
+				ptx, ok := postgres.DriverTx(tx)
 				if !ok {
-					t.Fatalf("Driver() = %T, want pgx.Tx", tx.Driver())
+					t.Fatalf("DriverTx(%T) is not ok", tx)
 				}
 				if _, err := ptx.Exec(ctx, `INSERT INTO workspaces (id, name, created_at) VALUES ($1, 'through the driver', 0)`, id); err != nil {
 					return err

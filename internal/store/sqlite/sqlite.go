@@ -212,7 +212,16 @@ type txn struct {
 	tx *sql.Tx
 }
 
-func (t *txn) Driver() any { return t.tx }
+// DriverTx returns the *sql.Tx under tx, a transaction of a SQLite Store,
+// so that the job queue (River's SQLite driver) inserts its rows in the
+// same transaction as Herald's. ok is false for any other transaction.
+func DriverTx(tx store.Tx) (stx *sql.Tx, ok bool) {
+	t, ok := tx.(*txn)
+	if !ok {
+		return nil, false
+	}
+	return t.tx, true
+}
 
 // dbAdapter adapts database/sql handles to sqlstore.DB.
 type dbAdapter struct {

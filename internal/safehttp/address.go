@@ -1,4 +1,4 @@
-package media
+package safehttp
 
 import (
 	"fmt"
@@ -22,12 +22,30 @@ type AddressPolicy struct {
 	// ranges, for development and tests (HERALD_ALLOW_PRIVATE_NETWORKS).
 	// Unspecified, multicast, broadcast and reserved addresses, deprecated
 	// IPv4-compatible IPv6 and the cloud metadata addresses stay refused:
-	// none of them is ever a legitimate media host.
+	// none of them is ever a legitimate host to publish to or fetch from.
 	AllowPrivateNetworks bool
 	// Allow lists prefixes that are let through although they fall in a
-	// refused range (an operator's internal media server). The addresses that
+	// refused range (an operator's internal media or API server). The addresses that
 	// stay refused under AllowPrivateNetworks stay refused here too.
 	Allow []netip.Prefix
+	// AllowHosts lists host names (or IP literals) an operator named in a
+	// setting, such as the S3 endpoint of the media store: whatever they
+	// resolve to is let through as under AllowPrivateNetworks, for requests
+	// to them only. The addresses that are never allowed stay refused.
+	AllowHosts []string
+}
+
+// forHost returns the policy that applies to host: p itself, or p with
+// private networks allowed if an operator named host in AllowHosts.
+func (p AddressPolicy) forHost(host string) AddressPolicy {
+	name := strings.TrimSuffix(strings.ToLower(strings.Trim(host, "[]")), ".")
+	for _, h := range p.AllowHosts {
+		if strings.TrimSuffix(strings.ToLower(strings.Trim(h, "[]")), ".") == name {
+			p.AllowPrivateNetworks = true
+			return p
+		}
+	}
+	return p
 }
 
 // AddressError is a refusal by an AddressPolicy.
@@ -232,11 +250,11 @@ func (p AddressPolicy) Control(network, address string, _ syscall.RawConn) error
 	switch network {
 	case "tcp", "tcp4", "tcp6":
 	default:
-		return fmt.Errorf("media: refused network %q", network)
+		return fmt.Errorf("safehttp: refused network %q", network)
 	}
 	ap, err := netip.ParseAddrPort(address)
 	if err != nil {
-		return fmt.Errorf("media: refused unparsable address %q: %w", address, err)
+		return fmt.Errorf("safehttp: refused unparsable address %q: %w", address, err)
 	}
 	return p.CheckAddr(ap.Addr())
 }
@@ -249,8 +267,7 @@ func (p AddressPolicy) Control(network, address string, _ syscall.RawConn) error
 // address is reported as such, any other such spelling is refused as an
 // invalid URL, because no two programs agree on what it means.
 //
-// The returned error is an *Error (CodeInvalidURL or CodeRefusedAddress)
-// without its URL set. Names are checked again at connect time by Control.
+// The returned error is an *Error (CodeInvalidURL or CodeRefusedAddress). Names are checked again at connect time by Control.
 func (p AddressPolicy) CheckURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -275,6 +292,7 @@ func (p AddressPolicy) CheckURL(raw string) (*url.URL, error) {
 // CheckHost checks a host name or IP literal (without port or brackets) as
 // CheckURL does.
 func (p AddressPolicy) CheckHost(host string) error {
+	p = p.forHost(host)
 	if host == "" {
 		return errorf(CodeInvalidURL, nil, "the URL has no host")
 	}

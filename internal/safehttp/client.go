@@ -1,4 +1,4 @@
-package media
+package safehttp
 
 import (
 	"context"
@@ -16,12 +16,12 @@ type Resolver interface {
 	LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
 }
 
-// SafeDialer dials TCP only to addresses its Policy allows. It resolves
+// Dialer dials TCP only to addresses its Policy allows. It resolves
 // names itself so a refusal can name the host, refuses a host if any of its
 // addresses is refused (a name that mixes inside and outside addresses is a
 // rebinding attempt or a mistake), and checks every address once more in the
 // socket's Control hook, just before connecting.
-type SafeDialer struct {
+type Dialer struct {
 	Policy AddressPolicy
 	// Resolver defaults to net.DefaultResolver.
 	Resolver Resolver
@@ -30,16 +30,17 @@ type SafeDialer struct {
 }
 
 // DialContext has the signature of http.Transport.DialContext.
-func (d *SafeDialer) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+func (d *Dialer) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
 	switch network {
 	case "tcp", "tcp4", "tcp6":
 	default:
-		return nil, fmt.Errorf("media: refused network %q", network)
+		return nil, fmt.Errorf("safehttp: refused network %q", network)
 	}
 	host, port, err := net.SplitHostPort(address)
 	if err != nil {
 		return nil, err
 	}
+	policy := d.Policy.forHost(host)
 	var addrs []netip.Addr
 	named := false
 	if a, err := netip.ParseAddr(host); err == nil {
@@ -48,7 +49,7 @@ func (d *SafeDialer) DialContext(ctx context.Context, network, address string) (
 		named = true
 		// A name the resolver might read as an odd IPv4 spelling never gets
 		// that far: CheckHost decodes it and refuses or rejects it.
-		if err := d.Policy.CheckHost(host); err != nil {
+		if err := policy.CheckHost(host); err != nil {
 			return nil, err
 		}
 		r := d.Resolver
@@ -71,7 +72,7 @@ func (d *SafeDialer) DialContext(ctx context.Context, network, address string) (
 		}
 	}
 	for _, a := range addrs {
-		if err := d.Policy.CheckAddr(a); err != nil {
+		if err := policy.CheckAddr(a); err != nil {
 			ae := err.(*AddressError)
 			ae.Host, ae.Named = host, named
 			return nil, ae
@@ -81,7 +82,7 @@ func (d *SafeDialer) DialContext(ctx context.Context, network, address string) (
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
-	nd := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second, Control: d.Policy.Control}
+	nd := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second, Control: policy.Control}
 	var firstErr error
 	for _, a := range addrs {
 		conn, err := nd.DialContext(ctx, network, net.JoinHostPort(a.String(), port))
@@ -98,8 +99,8 @@ func (d *SafeDialer) DialContext(ctx context.Context, network, address string) (
 	return nil, firstErr
 }
 
-// ClientConfig configures NewSafeHTTPClient.
-type ClientConfig struct {
+// Config configures NewClient.
+type Config struct {
 	Policy AddressPolicy
 	// Resolver defaults to net.DefaultResolver.
 	Resolver Resolver
@@ -116,19 +117,19 @@ type ClientConfig struct {
 	DisableCompression bool
 }
 
-// NewSafeHTTPClient returns an *http.Client that connects only where
+// NewClient returns an *http.Client that connects only where
 // cfg.Policy allows, follows at most cfg.MaxRedirects redirects and only to
 // http(s) URLs that pass the policy, and ignores proxy environment variables
-// (a proxy would connect on our behalf, past the address check). Network
-// adapters use it for user-supplied server URLs.
+// (a proxy would connect on our behalf, past the address check). Every
+// outbound request of Herald goes through such a client.
 //
 // Refusals surface (wrapped in *url.Error) as *Error or *AddressError.
-func NewSafeHTTPClient(cfg ClientConfig) *http.Client {
+func NewClient(cfg Config) *http.Client {
 	connect := cfg.ConnectTimeout
 	if connect <= 0 {
 		connect = 10 * time.Second
 	}
-	dialer := &SafeDialer{Policy: cfg.Policy, Resolver: cfg.Resolver, Timeout: connect}
+	dialer := &Dialer{Policy: cfg.Policy, Resolver: cfg.Resolver, Timeout: connect}
 	tr := &http.Transport{
 		Proxy:                  nil,
 		DialContext:            dialer.DialContext,
