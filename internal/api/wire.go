@@ -1,8 +1,6 @@
 package api
 
 import (
-	"strings"
-
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/app"
 )
@@ -305,7 +303,7 @@ func toPostGroup(a *app.App, p *herald.Post) postGroupResponse {
 	}
 	seen := map[string]bool{}
 	for _, t := range p.Targets {
-		if up := strings.ToUpper(t.Provider); !seen[up] {
+		if up := herald.NetworkUpper(t.Provider); !seen[up] {
 			seen[up] = true
 			r.Posts = append(r.Posts, postEntry{Provider: up, Caption: p.Caption, Creatives: creatives})
 		}

@@ -118,18 +118,5 @@ func orNone(names []string) string {
 	return strings.Join(names, ", ")
 }
 
-func displayName(provider string) string {
-	switch provider {
-	case herald.ProviderTwitter:
-		return "X"
-	case herald.ProviderLinkedIn:
-		return "LinkedIn"
-	case herald.ProviderTikTok:
-		return "TikTok"
-	case herald.ProviderYouTube:
-		return "YouTube"
-	case herald.ProviderGoogleBusiness:
-		return "Google Business Profile"
-	}
-	return strings.ToUpper(provider[:1]) + provider[1:]
-}
+// displayName is how people call a network (herald.NetworkName).
+func displayName(provider string) string { return herald.NetworkName(provider) }

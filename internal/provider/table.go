@@ -43,7 +43,7 @@ const (
 // used.
 var table = []Rules{
 	{
-		Network: "x",
+		Network: "twitter", // X keeps Ocoya's id (herald.Networks)
 		// 280 weighted characters on the free tier; Premium allows more
 		// (4,000 and 25,000 are both reported (3p)), which Herald cannot
 		// see from the API, so the free limit applies.

@@ -7,12 +7,14 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/heraldhq/herald"
 )
 
 // networksMD lists the networks of shared/networks.md plus the ones that need
 // no developer app; the table must have exactly these rows.
 var networksMD = []string{
-	"x", "facebook", "instagram", "linkedin", "tiktok", "pinterest", "youtube",
+	"twitter", "facebook", "instagram", "linkedin", "tiktok", "pinterest", "youtube",
 	"threads", "bluesky", "mastodon", "googlebusiness", "discord", "slack",
 	"telegram", "feed",
 }
@@ -101,7 +103,7 @@ func TestTableFigures(t *testing.T) {
 		network string
 		want    figures
 	}{
-		{"x", figures{MaxChars: 280, MaxImages: 4, MaxVideos: 1, ImageMaxBytes: 5_000_000, VideoMaxBytes: 8_000_000_000, PostsPerWindow: 300, Window: 3 * time.Hour}},
+		{"twitter", figures{MaxChars: 280, MaxImages: 4, MaxVideos: 1, ImageMaxBytes: 5_000_000, VideoMaxBytes: 8_000_000_000, PostsPerWindow: 300, Window: 3 * time.Hour}},
 		{"bluesky", figures{MaxChars: 300, MaxBytes: 3000, MaxImages: 4, MaxVideos: 1, ImageMaxBytes: 1_000_000, VideoMaxBytes: 50_000_000}},
 		{"mastodon", figures{MaxChars: 500, MaxImages: 4, MaxVideos: 1, ImageMaxBytes: 16_000_000, VideoMaxBytes: 99 << 20}},
 		{"threads", figures{MaxChars: 500, MaxImages: 20, MaxVideos: 20, Mix: true, PostsPerWindow: 250, Window: 24 * time.Hour}},
@@ -173,5 +175,34 @@ func TestDefaultRulesReturnsACopy(t *testing.T) {
 		if diff := cmp.Diff(before, after, opts); diff != "" {
 			t.Errorf("%s: changing a copy changed the table (-before +after):\n%s", name, diff)
 		}
+	}
+}
+
+// TestTableUsesNetworkIDs keeps the rule table on the table of network ids:
+// a row named by an alias ("x") is never found, since profiles store the id
+// ("twitter").
+func TestTableUsesNetworkIDs(t *testing.T) {
+	t.Parallel()
+	for _, name := range TableNetworks() {
+		if !herald.IsNetworkID(name) {
+			t.Errorf("rule table row %q is not an id of herald.Networks", name)
+		}
+	}
+	for _, n := range herald.Networks() {
+		if _, ok := DefaultRules(n.ID); !ok {
+			t.Errorf("network %s has no rule table row", n.ID)
+		}
+	}
+	// X's defaults are found under its id, with X's own counter: a link
+	// weighs 23 and an emoji 2.
+	x, ok := DefaultRules(herald.NormalizeProvider("x"))
+	if !ok {
+		t.Fatal("DefaultRules(NormalizeProvider(x)) not found")
+	}
+	if x.MaxChars != 280 {
+		t.Errorf("X MaxChars = %d, want 280", x.MaxChars)
+	}
+	if got := x.Count("https://example.com/" + strings.Repeat("a", 100) + " 😀"); got != 23+1+2 {
+		t.Errorf("X counts a link, a space and an emoji as %d, want 26", got)
 	}
 }
