@@ -19,8 +19,12 @@ import (
 	"github.com/heraldhq/herald/internal/api"
 	"github.com/heraldhq/herald/internal/app"
 	"github.com/heraldhq/herald/internal/provider"
+	"github.com/heraldhq/herald/internal/provider/bluesky"
+	"github.com/heraldhq/herald/internal/provider/discord"
 	"github.com/heraldhq/herald/internal/provider/feed"
 	"github.com/heraldhq/herald/internal/provider/mastodon"
+	"github.com/heraldhq/herald/internal/provider/slack"
+	"github.com/heraldhq/herald/internal/provider/telegram"
 	"github.com/heraldhq/herald/internal/secret"
 	"github.com/heraldhq/herald/internal/store/sqlite"
 )
@@ -82,8 +86,7 @@ func setupWithLog(t testing.TB, rateLimit int, log *slog.Logger) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.SetProviders(provider.NewRegistry(feed.New(feed.Config{ItemURL: func(k string) string { return "https://herald.test/feeds/items/" + k }}),
-		mastodon.New(mastodon.Config{Now: c.Now}, http.DefaultClient)), sealer)
+	a.SetProviders(newRegistry(t, provider.Env{Setting: func(string) string { return "" }, Client: http.DefaultClient, Now: c.Now, PublicURL: "https://herald.test"}), sealer)
 	res, err := a.Init(context.Background(), app.InitParams{Email: "owner@example.org", Name: "Owner"})
 	if err != nil {
 		t.Fatal(err)
@@ -93,6 +96,35 @@ func setupWithLog(t testing.TB, rateLimit int, log *slog.Logger) *fixture {
 }
 
 // do sends a request and returns the status and body.
+// networks lists the networks of the API tests, as cli's list does for
+// Herald: the six of Herald, and echo, a network defined only in this test
+// package (echo_test.go).
+func networks() []provider.Network {
+	return []provider.Network{
+		mastodon.Network(),
+		bluesky.Network(),
+		discord.Network(),
+		slack.Network(),
+		telegram.Network(),
+		feed.Network(),
+		echoNetwork(),
+	}
+}
+
+// newRegistry builds the networks of the list as cli does.
+func newRegistry(t testing.TB, env provider.Env) *provider.Registry {
+	t.Helper()
+	reg := provider.NewRegistry()
+	for _, n := range networks() {
+		p, err := n.New(env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reg.Register(p)
+	}
+	return reg
+}
+
 func (f *fixture) do(method, target, key string, body any, header ...string) (int, []byte, http.Header) {
 	f.t.Helper()
 	return f.request(f.t, true, method, target, key, body, header...)
@@ -232,7 +264,7 @@ func TestErrorsAreJSONWithTheRightStatus(t *testing.T) {
 		{"unknown provider", "GET", base + "/social-profiles/connection-url" + ws + "&provider=myspace", "k", nil, nil, 400, "provider: \"myspace\" is not a supported network"},
 		{"credential provider", "GET", base + "/social-profiles/connection-url" + ws + "&provider=bluesky", "k", nil, nil, 400, "connected with credentials"},
 		{"network not supported yet", "GET", base + "/social-profiles/connection-url" + ws + "&provider=linkedin", "k", nil, nil, 400,
-			"provider: linkedin is not supported yet; Herald connects mastodon through a connection URL, and feed with POST /social-profiles and credentials, today"},
+			"provider: linkedin is not supported yet; Herald connects mastodon through a connection URL, and bluesky, discord, echo, feed, slack, telegram with POST /social-profiles and credentials, today"},
 		{"network not supported yet, by POST", "POST", base + "/social-profiles/connection-url" + ws, "k", `{"provider": "x"}`, nil, 400, "provider: twitter is not supported yet"},
 		{"no provider", "GET", base + "/social-profiles/connection-url" + ws, "k", nil, nil, 400, "provider: is required; Herald connects mastodon through a connection URL"},
 		{"role in upper case is fine", "POST", base + "/workspaces/" + f.ws + "/members", "k", `{"email": "upper@example.org", "role": "VIEWER"}`, nil, 201, ""},

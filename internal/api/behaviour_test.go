@@ -346,6 +346,12 @@ type unregisteredApp struct{ *mastodon.Provider }
 
 func (unregisteredApp) Name() string { return herald.ProviderLinkedIn }
 
+func (p unregisteredApp) Describe() provider.Descriptor {
+	d := p.Provider.Describe()
+	d.ID, d.Name, d.Rules.Network = herald.ProviderLinkedIn, "LinkedIn", herald.ProviderLinkedIn
+	return d
+}
+
 func (unregisteredApp) MissingSettings() []string {
 	return []string{"HERALD_LINKEDIN_CLIENT_ID", "HERALD_LINKEDIN_CLIENT_SECRET"}
 }

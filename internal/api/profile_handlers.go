@@ -46,7 +46,9 @@ func (h *Handler) connectProfile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var req connectProfileRequest
+	// The body's fields are the network's own: the app checks them against
+	// the network's descriptor, and the network parses them.
+	var req map[string]any
 	if err := decodeJSON(body, &req); err != nil {
 		return err
 	}

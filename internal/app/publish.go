@@ -99,10 +99,13 @@ func (a *App) ConnectProfile(ctx context.Context, workspaceID string, body json.
 	if err := json.Unmarshal(body, &head); err != nil || head.Provider == "" {
 		return nil, herald.Errorf(herald.EINVALID, "provider: is required (%s)", strings.Join(a.credentialNetworks(), ", "))
 	}
-	name := herald.NormalizeProvider(head.Provider)
+	name := a.normalizeProvider(head.Provider)
 	prov, err := a.Provider(name)
-	if err != nil {
+	if d, ok := a.descriptor(name); err != nil || !ok || d.Connect.Credentials == nil {
 		return nil, herald.Errorf(herald.EINVALID, "provider: %q cannot be connected with credentials; use one of %s", head.Provider, strings.Join(a.credentialNetworks(), ", "))
+	}
+	if err := checkConnectBody(prov.Describe(), body); err != nil {
+		return nil, err
 	}
 	if a.sealer == nil {
 		return nil, herald.Errorf(herald.EUNAVAILABLE, "No secret key is configured.")
@@ -152,15 +155,41 @@ func (a *App) saveProfile(ctx context.Context, workspaceID, name string, acct *p
 	return p, nil
 }
 
-func (a *App) credentialNetworks() []string {
-	var out []string
-	for _, n := range credentialProviders {
-		if _, err := a.Provider(n); err == nil {
-			out = append(out, n)
+// checkConnectBody checks a connect body against the fields the network
+// describes (provider.Connect.Credentials): each is text, the required ones
+// are there, and no other field is.
+func checkConnectBody(d provider.Descriptor, body json.RawMessage) error {
+	var fields map[string]any
+	if err := json.Unmarshal(body, &fields); err != nil {
+		return herald.Errorf(herald.EINVALID, "body: is not a JSON object")
+	}
+	names := make([]string, 0, len(d.Connect.Credentials))
+	for _, f := range d.Connect.Credentials {
+		names = append(names, f.Name)
+		v, ok := fields[f.Name]
+		if _, isText := v.(string); ok && !isText {
+			return herald.Errorf(herald.EINVALID, "%s: must be a string", f.Name)
+		}
+		if f.Required && (!ok || strings.TrimSpace(v.(string)) == "") {
+			return herald.Errorf(herald.EINVALID, "%s: is required to connect %s (%s)", f.Name, d.Name, f.Doc)
 		}
 	}
-	if _, err := a.Provider(herald.ProviderMastodon); err == nil {
-		out = append(out, herald.ProviderMastodon)
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
+		if k != "provider" && !slices.Contains(names, k) {
+			return herald.Errorf(herald.EINVALID, "%s: unknown field; %s takes %s", k, d.ID, orNone(names))
+		}
+	}
+	return nil
+}
+
+// credentialNetworks lists the registered networks connected with
+// credentials.
+func (a *App) credentialNetworks() []string {
+	var out []string
+	for _, d := range a.Networks() {
+		if d.Connect.Credentials != nil {
+			out = append(out, d.ID)
+		}
 	}
 	return out
 }

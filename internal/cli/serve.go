@@ -40,7 +40,7 @@ type Main struct {
 
 func runServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet("serve", e)
-	build := config.Bind(fs, e.getenv)
+	build := config.BindWith(fs, e.getenv, networkSettings())
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -111,7 +111,11 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	m.App.SetProviders(newRegistry(m.Config, m.env.now), sealer)
+	reg, err := newRegistry(m.Config, m.env.now)
+	if err != nil {
+		return err
+	}
+	m.App.SetProviders(reg, sealer)
 	if m.engine, err = newEngine(ctx, db, m.App, m.Config, m.Log, m.env.now); err != nil {
 		return err
 	}

@@ -22,8 +22,13 @@ import (
 // rotated token). When they do, they call Account.SaveCredentials at once, before
 // anything else can fail, so a crash never loses a rotated refresh token.
 type Provider interface {
-	// Name is the lower-case provider name used on the wire ("mastodon").
+	// Name is the lower-case provider id used on the wire ("mastodon");
+	// it equals Describe().ID.
 	Name() string
+
+	// Describe says everything else Herald knows about the network: how it
+	// connects, its options, its rule-table row and counter, its settings.
+	Describe() Descriptor
 
 	// Connect checks the user-supplied credentials against the network and
 	// returns the account to store. in holds the provider's own JSON fields of

@@ -15,6 +15,8 @@ type namedProvider struct {
 
 func (p namedProvider) Name() string { return p.name }
 
+func (p namedProvider) Describe() Descriptor { return Descriptor{ID: p.name} }
+
 func TestRegistry(t *testing.T) {
 	t.Parallel()
 	r := NewRegistry(namedProvider{name: "slack"}, namedProvider{name: "discord"})

@@ -1,4 +1,4 @@
-package provider
+package provider_test
 
 import (
 	"strings"
@@ -9,22 +9,48 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/provider"
+	"github.com/heraldhq/herald/internal/provider/bluesky"
+	"github.com/heraldhq/herald/internal/provider/discord"
+	"github.com/heraldhq/herald/internal/provider/feed"
+	"github.com/heraldhq/herald/internal/provider/mastodon"
+	"github.com/heraldhq/herald/internal/provider/slack"
+	"github.com/heraldhq/herald/internal/provider/telegram"
 )
 
 // networksMD lists the networks of shared/networks.md plus the ones that need
-// no developer app; the table must have exactly these rows.
+// no developer app; the rule table and the packages of the networks (their
+// descriptors) together must have exactly these rows.
 var networksMD = []string{
 	"twitter", "facebook", "instagram", "linkedin", "tiktok", "pinterest", "youtube",
 	"threads", "bluesky", "mastodon", "googlebusiness", "discord", "slack",
 	"telegram", "feed",
 }
 
+// registry holds the six networks with a package, as cli wires them; their
+// rows come from their descriptors, the others' from the shared table.
+func registry() *provider.Registry {
+	env := provider.Env{Setting: func(string) string { return "" }, Now: time.Now}
+	reg := provider.NewRegistry()
+	for _, n := range []provider.Network{mastodon.Network(), bluesky.Network(), discord.Network(), slack.Network(), telegram.Network(), feed.Network()} {
+		p, err := n.New(env)
+		if err != nil {
+			panic(err)
+		}
+		reg.Register(p)
+	}
+	return reg
+}
+
+// DefaultRules is the row of a network, wherever it lives.
+func DefaultRules(name string) (provider.Rules, bool) { return registry().DefaultRules(name) }
+
 func TestTableHasOneRowPerNetwork(t *testing.T) {
 	t.Parallel()
-	if TableVersion == "" {
-		t.Fatal("TableVersion is empty")
+	if provider.TableVersion == "" {
+		t.Fatal("provider.TableVersion is empty")
 	}
-	got := TableNetworks()
+	got := append(provider.TableNetworks(), registry().Names()...)
 	if diff := cmp.Diff(networksMD, got, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
 		t.Errorf("table networks (-want +got):\n%s", diff)
 	}
@@ -89,7 +115,7 @@ func TestTableRowInvariants(t *testing.T) {
 }
 
 // TestTableFigures pins the figures that adapters and their fakes rely on, so
-// a change to the table is a deliberate one (bump TableVersion).
+// a change to the table is a deliberate one (bump provider.TableVersion).
 func TestTableFigures(t *testing.T) {
 	t.Parallel()
 	type figures struct {
@@ -171,7 +197,7 @@ func TestDefaultRulesReturnsACopy(t *testing.T) {
 			r.VideoTypes[0] = "video/changed"
 		}
 		after, _ := DefaultRules(name)
-		opts := cmpopts.IgnoreFields(Rules{}, "Count")
+		opts := cmpopts.IgnoreFields(provider.Rules{}, "Count")
 		if diff := cmp.Diff(before, after, opts); diff != "" {
 			t.Errorf("%s: changing a copy changed the table (-before +after):\n%s", name, diff)
 		}
@@ -183,9 +209,14 @@ func TestDefaultRulesReturnsACopy(t *testing.T) {
 // ("twitter").
 func TestTableUsesNetworkIDs(t *testing.T) {
 	t.Parallel()
-	for _, name := range TableNetworks() {
+	for _, name := range provider.TableNetworks() {
 		if !herald.IsNetworkID(name) {
 			t.Errorf("rule table row %q is not an id of herald.Networks", name)
+		}
+	}
+	for _, d := range registry().Descriptors() {
+		if !herald.IsNetworkID(d.ID) || d.Rules.Network != d.ID {
+			t.Errorf("network package %q (row %q) is not an id of herald.Networks", d.ID, d.Rules.Network)
 		}
 	}
 	for _, n := range herald.Networks() {
