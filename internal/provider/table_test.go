@@ -1,6 +1,9 @@
 package provider_test
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -235,5 +238,49 @@ func TestTableUsesNetworkIDs(t *testing.T) {
 	}
 	if got := x.Count("https://example.com/" + strings.Repeat("a", 100) + " 😀"); got != 23+1+2 {
 		t.Errorf("X counts a link, a space and an emoji as %d, want 26", got)
+	}
+}
+
+// TestDescriptorsOfTheNetworks checks what each network package says of
+// itself against what it does: its id is its name and a network id, its row
+// and counter are its own, its options have rules, its settings are named
+// the way config names them, and CanFind matches what Find answers for a
+// post it never saw.
+func TestDescriptorsOfTheNetworks(t *testing.T) {
+	t.Parallel()
+	reg := registry()
+	for _, d := range reg.Descriptors() {
+		t.Run(d.ID, func(t *testing.T) {
+			t.Parallel()
+			p, _ := reg.Get(d.ID)
+			if p.Name() != d.ID || !herald.IsNetworkID(d.ID) {
+				t.Errorf("Name %q, ID %q: want one id of herald.Networks", p.Name(), d.ID)
+			}
+			if d.Name != herald.NetworkName(d.ID) {
+				t.Errorf("Name = %q, the table of network ids says %q", d.Name, herald.NetworkName(d.ID))
+			}
+			if d.Rules.Network != d.ID || d.Rules.Count == nil {
+				t.Errorf("Rules.Network %q, Count nil %v: want its own row with a counter", d.Rules.Network, d.Rules.Count == nil)
+			}
+			if d.Connect.Credentials == nil && d.Connect.OAuth == nil {
+				t.Error("the network says neither how it connects with credentials nor through OAuth")
+			}
+			for name, rule := range d.Options {
+				if rule.Values == nil && rule.Check == nil {
+					t.Errorf("option %q has no rule", name)
+				}
+			}
+			for _, s := range d.Settings {
+				if !strings.HasPrefix(s.Flag, d.ID+"-") || s.Env != "HERALD_"+strings.ToUpper(strings.ReplaceAll(s.Flag, "-", "_")) || s.Help == "" {
+					t.Errorf("setting %+v: want flag %s-..., env HERALD_<FLAG>, and help", s, d.ID)
+				}
+			}
+			if !d.CanFind {
+				_, err := p.Find(context.Background(), &provider.Account{Credentials: json.RawMessage(`{}`)}, &provider.PublishRequest{Key: "k"})
+				if !errors.Is(err, provider.ErrCannotTell) {
+					t.Errorf("CanFind is false but Find = %v, want ErrCannotTell", err)
+				}
+			}
+		})
 	}
 }
