@@ -143,10 +143,14 @@ func TestEchoNetworkThroughTheAPI(t *testing.T) {
 	}
 	network := p.(*echo)
 
-	// Listed: the OpenAPI document's connect body names echo's fields.
+	// Listed: the OpenAPI document's connect body names echo's fields, and
+	// a post's options name echo's.
 	doc, _ := json.Marshal(f.handler.OpenAPI())
 	if !strings.Contains(string(doc), `"enum":["echo"]`) || !strings.Contains(string(doc), "the room to echo into.") {
 		t.Errorf("the OpenAPI document lacks echo's connect body")
+	}
+	if !strings.Contains(string(doc), `"enum":["loud","quiet"]`) {
+		t.Errorf("the OpenAPI document lacks echo's options")
 	}
 
 	// Connectable, with its own body, checked against its descriptor.

@@ -32,6 +32,13 @@ func (h *Handler) OpenAPI() map[string]any {
 	}
 	g.components["Error"] = g.schema(reflect.TypeFor[errorBody](), false)
 	g.components[componentName(reflect.TypeFor[connectProfileRequest]())] = connectBodySchema(h.app.Networks())
+	for _, t := range []reflect.Type{reflect.TypeFor[createPostRequest](), reflect.TypeFor[patchPostRequest]()} {
+		if c, ok := g.components[componentName(t)].(map[string]any); ok {
+			if props, ok := c["properties"].(map[string]any); ok {
+				props["options"] = optionsSchema(h.app.Networks())
+			}
+		}
+	}
 	return map[string]any{
 		"openapi": "3.1.0",
 		"info": map[string]any{
@@ -330,4 +337,27 @@ func connectBodySchema(networks []provider.Descriptor) map[string]any {
 		return map[string]any{"type": "object", "description": doc, "properties": map[string]any{"provider": map[string]any{"type": "string"}}, "required": []string{"provider"}}
 	}
 	return map[string]any{"description": doc, "oneOf": one, "discriminator": map[string]any{"propertyName": "provider"}}
+}
+
+// optionsSchema is the schema of a post group's per-network options: one
+// object per network that takes options, with the options its descriptor
+// names.
+func optionsSchema(networks []provider.Descriptor) map[string]any {
+	props := map[string]any{}
+	for _, d := range networks {
+		if len(d.Options) == 0 {
+			continue
+		}
+		opts := map[string]any{}
+		for name, rule := range d.Options {
+			o := map[string]any{"type": "string", "description": rule.Doc}
+			if rule.Values != nil {
+				o["enum"] = rule.Values
+			}
+			opts[name] = o
+		}
+		props[d.ID] = map[string]any{"type": "object", "properties": opts, "additionalProperties": false}
+	}
+	return map[string]any{"type": "object", "properties": props, "additionalProperties": false,
+		"description": "Herald extension: per-network settings, by network then option, such as {\"mastodon\": {\"visibility\": \"unlisted\"}}."}
 }

@@ -96,7 +96,7 @@ func toProfile(p *herald.SocialProfile) socialProfileResponse {
 }
 
 type connectionURLRequest struct {
-	Provider string `json:"provider" required:"true" doc:"A network Herald connects through a browser: mastodon today; Ocoya's others answer 400 until Herald supports them."`
+	Provider string `json:"provider" required:"true" doc:"A network Herald connects through a browser (as in GET /social-profiles/connection-url); Ocoya's others answer 400 until Herald supports them."`
 }
 
 // connectProfileRequest is the part of POST /social-profiles every network
