@@ -58,7 +58,7 @@ func (*echo) Describe() provider.Descriptor {
 	return provider.Descriptor{
 		ID:      "echo",
 		Aliases: []string{"ohce"},
-		Name:    "Echo",
+		Name:    "Echo Chamber",
 		Connect: provider.Connect{Credentials: []provider.Field{
 			{Name: "room", Required: true, Doc: "the room to echo into."},
 		}},
@@ -159,10 +159,10 @@ func TestEchoNetworkThroughTheAPI(t *testing.T) {
 		status     int
 		want       string
 	}{
-		{"missing field", `{"provider": "echo"}`, 400, "room: is required to connect Echo"},
+		{"missing field", `{"provider": "echo"}`, 400, "room: is required to connect Echo Chamber"},
 		{"foreign field", `{"provider": "echo", "room": "a", "webhookUrl": "https://x.test"}`, 400, "webhookUrl: unknown field; echo takes room"},
 		{"field of the wrong type", `{"provider": "echo", "room": 7}`, 400, "room: must be a string"},
-		{"refused by the network", `{"provider": "echo", "room": "closed"}`, 400, `Echo refused the credentials: the room \"closed\" is closed`},
+		{"refused by the network", `{"provider": "echo", "room": "closed"}`, 400, `Echo Chamber refused the credentials: the room \"closed\" is closed`},
 	} {
 		status, body, _ := f.do("POST", base+"/social-profiles"+ws, f.key, json.RawMessage(tc.body))
 		if status != tc.status || !strings.Contains(string(body), tc.want) {
@@ -191,7 +191,7 @@ func TestEchoNetworkThroughTheAPI(t *testing.T) {
 	}{
 		{"unknown option", post("hi", herald.PostOptions{"echo": {"volume": "11"}}), "options.echo.volume: unknown option; echo takes tone"},
 		{"bad option value", post("hi", herald.PostOptions{"echo": {"tone": "shrill"}}), `options.echo.tone: \"shrill\" is not one of loud, quiet`},
-		{"counted by echo", post("hey!!", nil), "the caption is 13 characters as Echo counts them; Echo allows 12 (an exclamation mark counts 5)"},
+		{"counted by echo", post("hey!!", nil), "the caption is 13 characters as Echo Chamber counts them; Echo Chamber allows 12 (an exclamation mark counts 5)"},
 	} {
 		status, body, _ := f.do("POST", base+"/post/validate"+ws, f.key, tc.body)
 		if status != 400 || !strings.Contains(string(body), tc.want) {

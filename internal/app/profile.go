@@ -54,7 +54,7 @@ func (a *App) ConnectionURL(ctx context.Context, workspaceID, provider string) (
 			p, orNone(oauth), orNone(creds))
 	}
 	if missing := a.missingSettings(p); len(missing) > 0 {
-		return nil, herald.Errorf(herald.EINVALID, "provider: connecting %s needs settings this Herald lacks: set %s and restart it", displayName(p), strings.Join(missing, " and "))
+		return nil, herald.Errorf(herald.EINVALID, "provider: connecting %s needs settings this Herald lacks: set %s and restart it", a.displayName(p), strings.Join(missing, " and "))
 	}
 	auth := p
 	if p == herald.ProviderInstagram {
@@ -66,7 +66,7 @@ func (a *App) ConnectionURL(ctx context.Context, workspaceID, provider string) (
 		AuthProvider: auth,
 		AuthURL:      a.cfg.PublicURL + "/connect/" + p + "?" + q.Encode(),
 		CallbackURL:  a.cfg.PublicURL + "/connect/" + auth + "/callback",
-		Instructions: "Open authUrl in a browser where you are signed in to Herald, approve access on " + displayName(auth) +
+		Instructions: "Open authUrl in a browser where you are signed in to Herald, approve access on " + a.displayName(auth) +
 			", then choose the accounts to connect on the page you return to. They then appear in GET /social-profiles.",
 	}
 	if registered && d.Connect.OAuth != nil && d.Connect.OAuth.Instructions != "" {
@@ -151,7 +151,3 @@ func (a *App) displayName(id string) string {
 	}
 	return herald.NetworkName(id)
 }
-
-// displayName is herald.NetworkName, for the messages that have no App at
-// hand.
-func displayName(provider string) string { return herald.NetworkName(provider) }

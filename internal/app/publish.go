@@ -112,7 +112,7 @@ func (a *App) ConnectProfile(ctx context.Context, workspaceID string, body json.
 	}
 	acct, err := prov.Connect(ctx, body)
 	if err != nil {
-		return nil, connectError(name, connectInput(body), err)
+		return nil, connectError(a.displayName(name), connectInput(body), err)
 	}
 	return a.saveProfile(ctx, workspaceID, name, acct)
 }
@@ -195,11 +195,11 @@ func (a *App) credentialNetworks() []string {
 }
 
 // connectError turns a provider's refusal into a 400 with the network's
-// reason. input holds the user's fields (the JSON object of the connect
+// reason; networkName is how people call the network. input holds the user's fields (the JSON object of the connect
 // request, the server named on the web page): a host Herald refused is
 // reported under the field that named it, saying which setting allows it,
 // and never with the address it resolved to.
-func connectError(network string, input map[string]string, err error) error {
+func connectError(networkName string, input map[string]string, err error) error {
 	var ae *media.AddressError
 	var pe *provider.Error
 	var he *herald.Error
@@ -207,7 +207,7 @@ func connectError(network string, input map[string]string, err error) error {
 	case errors.As(err, &ae):
 		field := fieldNaming(input, ae)
 		if field == "" {
-			field = displayName(network)
+			field = networkName
 		}
 		return &herald.Error{Code: herald.EINVALID, Message: field + ": " + ae.SafeMessage(), Err: err}
 	case errors.As(err, &he):
@@ -217,9 +217,9 @@ func connectError(network string, input map[string]string, err error) error {
 		if msg == "" {
 			msg = pe.Kind.String() // the cause (pe.Err) may hold addresses: it goes to the log only
 		}
-		return &herald.Error{Code: herald.EINVALID, Message: fmt.Sprintf("%s refused the credentials: %s", displayName(network), msg), Err: err}
+		return &herald.Error{Code: herald.EINVALID, Message: fmt.Sprintf("%s refused the credentials: %s", networkName, msg), Err: err}
 	}
-	return &herald.Error{Code: herald.EUNAVAILABLE, Message: fmt.Sprintf("Could not connect to %s; try again later.", displayName(network)), Err: err}
+	return &herald.Error{Code: herald.EUNAVAILABLE, Message: fmt.Sprintf("Could not connect to %s; try again later.", networkName), Err: err}
 }
 
 // connectInput returns the string fields of a connect request's JSON
