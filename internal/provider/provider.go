@@ -1,10 +1,14 @@
 // Package provider defines the seam between Herald's publishing engine and
 // the social networks: one Provider per network, typed errors that the engine
-// handles once, and the per-network rule table.
+// handles once, and the rule table of the networks without a package yet.
 //
 // Every network lives in its own sub-package with New(Config, *http.Client)
 // and a configurable base URL, so tests point it at a wire-faithful fake of the
-// network's documented HTTP API (see providertest).
+// network's documented HTTP API (see providertest). A network describes
+// itself (Descriptor: how it connects, its options, its rule-table row and
+// counter, its settings) and exports a Network, its entry in the list the
+// composition root wires into a Registry; docs/architecture.md says how to
+// add one.
 package provider
 
 import (
