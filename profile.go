@@ -5,7 +5,8 @@ import (
 	"time"
 )
 
-// Provider names as they appear on the wire (lower case).
+// Provider ids as they appear on the wire (lower case); network.go's table
+// gives their aliases, posts[] form and display names.
 const (
 	ProviderFacebook       = "facebook"
 	ProviderInstagram      = "instagram"
@@ -28,14 +29,14 @@ const (
 // (an OAuth flow in the user's browser), in Ocoya's order.
 var OAuthProviders = []string{ProviderFacebook, ProviderInstagram, ProviderTwitter, ProviderLinkedIn, ProviderPinterest, ProviderTikTok, ProviderYouTube, ProviderThreads, ProviderGoogleBusiness, ProviderMastodon}
 
-// NormalizeProvider lower-cases a provider name and maps synonyms ("x" is
-// "twitter").
+// NormalizeProvider lower-cases a provider name and maps the aliases of the
+// table of network ids to their id ("x" is "twitter"). A name outside the
+// table is returned lower-cased, for the registry to accept or refuse.
 func NormalizeProvider(s string) string {
-	s = strings.ToLower(strings.TrimSpace(s))
-	if s == "x" {
-		return ProviderTwitter
+	if n, ok := LookupNetwork(s); ok {
+		return n.ID
 	}
-	return s
+	return strings.ToLower(strings.TrimSpace(s))
 }
 
 // Profile states.

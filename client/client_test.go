@@ -255,3 +255,34 @@ func TestPostPatchJSON(t *testing.T) {
 		t.Errorf("empty patch = %s, %v; want {}", b, err)
 	}
 }
+
+// TestProfileCredentialsJSON: a network the struct does not name is
+// connected through Fields, merged into the one JSON object; the named
+// fields win.
+func TestProfileCredentialsJSON(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		in   client.ProfileCredentials
+		want string
+	}{
+		{"named fields", client.ProfileCredentials{Provider: "feed", Name: "News"}, `{"name":"News","provider":"feed"}`},
+		{"further fields", client.ProfileCredentials{Provider: "echo", Fields: map[string]string{"room": "lobby"}}, `{"provider":"echo","room":"lobby"}`},
+		{"named fields win", client.ProfileCredentials{Provider: "feed", Name: "News", Fields: map[string]string{"name": "Other", "provider": "x"}}, `{"name":"News","provider":"feed"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b, err := json.Marshal(tt.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got, want any
+			json.Unmarshal(b, &got)
+			json.Unmarshal([]byte(tt.want), &want)
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("JSON (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 )
@@ -80,7 +81,8 @@ func (c *Client) PostConnectionURL(ctx context.Context, workspaceID, provider st
 // ProfileCredentials is the body of POST /social-profiles: the networks
 // Herald connects with credentials rather than through a browser. Provider
 // is mastodon, bluesky, discord, slack, telegram or feed; each uses the
-// fields its comment names.
+// fields its comment names. A network without a field here (each network
+// names its own fields; the OpenAPI document lists them) takes Fields.
 type ProfileCredentials struct {
 	Provider string `json:"provider"`
 	// InstanceURL and AccessToken: mastodon.
@@ -97,6 +99,30 @@ type ProfileCredentials struct {
 	ChatID   string `json:"chatId,omitempty"`
 	// Name: the feed's title; a label for a slack channel.
 	Name string `json:"name,omitempty"`
+	// Fields are further fields of the network's connect body, sent as
+	// they are; a field named above wins.
+	Fields map[string]string `json:"-"`
+}
+
+// MarshalJSON sends the named fields and Fields as one JSON object.
+func (p ProfileCredentials) MarshalJSON() ([]byte, error) {
+	type named ProfileCredentials
+	b, err := json.Marshal(named(p))
+	if err != nil || len(p.Fields) == 0 {
+		return b, err
+	}
+	all := map[string]any{}
+	for k, v := range p.Fields {
+		all[k] = v
+	}
+	var set map[string]any
+	if err := json.Unmarshal(b, &set); err != nil {
+		return nil, err
+	}
+	for k, v := range set {
+		all[k] = v
+	}
+	return json.Marshal(all)
 }
 
 // ConnectProfile connects a social profile with credentials (POST

@@ -84,7 +84,7 @@ func NewHandler(a *app.App, cfg Config, log *slog.Logger, now func() time.Time) 
 		{method: "DELETE", path: "/social-profiles/{id}", tag: "Social profiles", summary: "Disconnect a social profile (Herald extension)",
 			desc: "Refused (409) while scheduled posts target the profile.", query: ws, resp: emptyResponse{}, h: h.deleteProfile},
 		{method: "GET", path: "/social-profiles/connection-url", tag: "Social profiles", summary: "Where to connect a network",
-			query: []param{workspaceParam, {name: "provider", required: true, desc: "A network Herald connects through a browser: mastodon today. Ocoya's others (facebook, instagram, twitter or x, linkedin, pinterest, tiktok, youtube, threads, googlebusiness) answer 400 until Herald supports them; bluesky, discord, slack, telegram and feed are connected with POST /social-profiles."}},
+			query: []param{workspaceParam, {name: "provider", required: true, desc: connectionURLDoc(a.Networks())}},
 			resp:  app.ConnectionInfo{}, h: h.getConnectionURL},
 		{method: "POST", path: "/social-profiles/connection-url", tag: "Social profiles", summary: "Where to connect a network", query: ws, body: connectionURLRequest{}, resp: connectionURLResponse{}, status: 200, h: h.postConnectionURL},
 

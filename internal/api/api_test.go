@@ -13,14 +13,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald/internal/publish"
 	"github.com/heraldhq/herald/internal/store/sqlite/sqlitetest"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/api"
 	"github.com/heraldhq/herald/internal/app"
 	"github.com/heraldhq/herald/internal/provider"
+	"github.com/heraldhq/herald/internal/provider/bluesky"
+	"github.com/heraldhq/herald/internal/provider/discord"
 	"github.com/heraldhq/herald/internal/provider/feed"
 	"github.com/heraldhq/herald/internal/provider/mastodon"
+	"github.com/heraldhq/herald/internal/provider/slack"
+	"github.com/heraldhq/herald/internal/provider/telegram"
 	"github.com/heraldhq/herald/internal/secret"
 	"github.com/heraldhq/herald/internal/store/sqlite"
 )
@@ -67,17 +73,53 @@ func setup(t testing.TB, rateLimit int, opts ...option) *fixture {
 	return setupWithLog(t, rateLimit, slog.New(slog.NewTextHandler(io.Discard, nil)), opts...)
 }
 
-// option changes the app's services before the app is built.
-type option func(*app.ServicesConfig)
+// option changes how the fixture is built.
+type option func(*setupOptions)
+
+type setupOptions struct {
+	services app.ServicesConfig
+	// scheduler, if set, builds the app's scheduler from its services
+	// (the publishing engine); otherwise nothing publishes.
+	scheduler func(t testing.TB, s *sqlite.Store, svc *app.Services, now func() time.Time) app.Scheduler
+}
 
 // withProviders replaces the fixture's networks.
 func withProviders(ps ...provider.Provider) option {
-	return func(c *app.ServicesConfig) { c.Providers = provider.NewRegistry(ps...) }
+	return func(o *setupOptions) { o.services.Providers = provider.NewRegistry(ps...) }
 }
 
 // withMedia replaces the fixture's media component.
 func withMedia(m *app.MediaService) option {
-	return func(c *app.ServicesConfig) { c.Media = m }
+	return func(o *setupOptions) { o.services.Media = m }
+}
+
+// withPublishing runs the real publishing engine on the fixture's store.
+func withPublishing() option {
+	return func(o *setupOptions) { o.scheduler = startEngine }
+}
+
+// startEngine starts the publishing engine on s, stopped when the test ends.
+func startEngine(t testing.TB, s *sqlite.Store, svc *app.Services, now func() time.Time) app.Scheduler {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ctx := context.Background()
+	driver := riversqlite.New(s.DB())
+	if err := publish.Migrate(ctx, driver, log); err != nil {
+		t.Fatal(err)
+	}
+	eng, err := publish.New(driver, sqlite.DriverTx, s, svc, publish.Config{PollInterval: 50 * time.Millisecond, AttemptTimeout: 5 * time.Second}, log, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		eng.Stop(sctx)
+	})
+	return eng
 }
 
 // setupWithLog is setup with the handler's and the app's logger.
@@ -93,26 +135,58 @@ func setupWithLog(t testing.TB, rateLimit int, log *slog.Logger, opts ...option)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc := app.ServicesConfig{Store: s, Config: app.Config{PublicURL: "https://herald.test"}, Now: c.Now, Log: log, Sealer: sealer,
-		Providers: provider.NewRegistry(feed.New(feed.Config{ItemURL: func(k string) string { return "https://herald.test/feeds/items/" + k }}),
-			mastodon.New(mastodon.Config{Now: c.Now}, http.DefaultClient))}
-	for _, o := range opts {
-		o(&sc)
+	o := setupOptions{services: app.ServicesConfig{Store: s, Config: app.Config{PublicURL: "https://herald.test"}, Now: c.Now, Log: log, Sealer: sealer,
+		Providers: newRegistry(t, provider.Env{Setting: func(string) string { return "" }, Client: http.DefaultClient, Now: c.Now, PublicURL: "https://herald.test"})}}
+	for _, opt := range opts {
+		opt(&o)
 	}
-	if sc.Media == nil {
-		sc.Media = newTestMedia(t, mediaOptions{allowPrivate: true}) // media_test.go
+	if o.services.Media == nil {
+		o.services.Media = newTestMedia(t, mediaOptions{allowPrivate: true}) // media_test.go
 	}
-	svc, err := app.NewServices(sc)
+	svc, err := app.NewServices(o.services)
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := app.New(app.Deps{Services: svc, Scheduler: app.NeverPublish})
+	var sched app.Scheduler = app.NeverPublish
+	if o.scheduler != nil {
+		sched = o.scheduler(t, s, svc, c.Now)
+	}
+	a := app.New(app.Deps{Services: svc, Scheduler: sched})
 	res, err := a.Init(context.Background(), app.InitParams{Email: "owner@example.org", Name: "Owner"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	h := api.NewHandler(a, api.Config{RateLimit: rateLimit, Version: "test"}, log, c.Now)
 	return &fixture{t: t, handler: h, app: a, store: s, clock: c, key: res.APIKey, ws: res.WorkspaceID}
+}
+
+// networks lists the networks of the API tests, as cli's list does for
+// Herald: the six of Herald, and echo, a network defined only in this test
+// package (echo_test.go).
+func networks() []provider.Network {
+	return []provider.Network{
+		mastodon.Network(),
+		bluesky.Network(),
+		discord.Network(),
+		slack.Network(),
+		telegram.Network(),
+		feed.Network(),
+		echoNetwork(),
+	}
+}
+
+// newRegistry builds the networks of the list as cli does.
+func newRegistry(t testing.TB, env provider.Env) *provider.Registry {
+	t.Helper()
+	reg := provider.NewRegistry()
+	for _, n := range networks() {
+		p, err := n.New(env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reg.Register(p)
+	}
+	return reg
 }
 
 // do sends a request and returns the status and body.
@@ -255,7 +329,7 @@ func TestErrorsAreJSONWithTheRightStatus(t *testing.T) {
 		{"unknown provider", "GET", base + "/social-profiles/connection-url" + ws + "&provider=myspace", "k", nil, nil, 400, "provider: \"myspace\" is not a supported network"},
 		{"credential provider", "GET", base + "/social-profiles/connection-url" + ws + "&provider=bluesky", "k", nil, nil, 400, "connected with credentials"},
 		{"network not supported yet", "GET", base + "/social-profiles/connection-url" + ws + "&provider=linkedin", "k", nil, nil, 400,
-			"provider: linkedin is not supported yet; Herald connects mastodon through a connection URL, and feed with POST /social-profiles and credentials, today"},
+			"provider: linkedin is not supported yet; Herald connects mastodon through a connection URL, and bluesky, discord, echo, feed, slack, telegram with POST /social-profiles and credentials, today"},
 		{"network not supported yet, by POST", "POST", base + "/social-profiles/connection-url" + ws, "k", `{"provider": "x"}`, nil, 400, "provider: twitter is not supported yet"},
 		{"no provider", "GET", base + "/social-profiles/connection-url" + ws, "k", nil, nil, 400, "provider: is required; Herald connects mastodon through a connection URL"},
 		{"role in upper case is fine", "POST", base + "/workspaces/" + f.ws + "/members", "k", `{"email": "upper@example.org", "role": "VIEWER"}`, nil, 201, ""},

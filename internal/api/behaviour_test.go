@@ -11,6 +11,7 @@ import (
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/app"
+	"github.com/heraldhq/herald/internal/provider"
 	"github.com/heraldhq/herald/internal/provider/mastodon"
 )
 
@@ -343,6 +344,12 @@ func TestLateTargets(t *testing.T) {
 type unregisteredApp struct{ *mastodon.Provider }
 
 func (unregisteredApp) Name() string { return herald.ProviderLinkedIn }
+
+func (p unregisteredApp) Describe() provider.Descriptor {
+	d := p.Provider.Describe()
+	d.ID, d.Name, d.Rules.Network = herald.ProviderLinkedIn, "LinkedIn", herald.ProviderLinkedIn
+	return d
+}
 
 func (unregisteredApp) MissingSettings() []string {
 	return []string{"HERALD_LINKEDIN_CLIENT_ID", "HERALD_LINKEDIN_CLIENT_SECRET"}

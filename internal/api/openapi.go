@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/heraldhq/herald/internal/provider"
 )
 
 // The OpenAPI 3.1 document is generated from the route table and, by
@@ -29,6 +31,14 @@ func (h *Handler) OpenAPI() map[string]any {
 		item[strings.ToLower(rt.method)] = g.operation(rt)
 	}
 	g.components["Error"] = g.schema(reflect.TypeFor[errorBody](), false)
+	g.components[componentName(reflect.TypeFor[connectProfileRequest]())] = connectBodySchema(h.app.Networks())
+	for _, t := range []reflect.Type{reflect.TypeFor[createPostRequest](), reflect.TypeFor[patchPostRequest]()} {
+		if c, ok := g.components[componentName(t)].(map[string]any); ok {
+			if props, ok := c["properties"].(map[string]any); ok {
+				props["options"] = optionsSchema(h.app.Networks())
+			}
+		}
+	}
 	return map[string]any{
 		"openapi": "3.1.0",
 		"info": map[string]any{
@@ -304,4 +314,50 @@ func (g *schemaGen) fields(t reflect.Type, request bool, props map[string]any, r
 			*required = append(*required, name)
 		}
 	}
+}
+
+// connectBodySchema is the schema of POST /social-profiles: one object per
+// network connected with credentials, told apart by "provider", each with
+// the fields its descriptor names. The networks parse their own fields.
+func connectBodySchema(networks []provider.Descriptor) map[string]any {
+	var one []any
+	var ids []string
+	for _, d := range networks {
+		if d.Connect.Credentials == nil {
+			continue
+		}
+		s := d.Connect.Schema(d.ID)
+		s["title"] = d.Name
+		s["additionalProperties"] = false
+		one = append(one, s)
+		ids = append(ids, d.ID)
+	}
+	doc := "Herald extension: the network's own fields; networks connected with credentials here: " + strings.Join(ids, ", ") + "."
+	if len(one) == 0 {
+		return map[string]any{"type": "object", "description": doc, "properties": map[string]any{"provider": map[string]any{"type": "string"}}, "required": []string{"provider"}}
+	}
+	return map[string]any{"description": doc, "oneOf": one, "discriminator": map[string]any{"propertyName": "provider"}}
+}
+
+// optionsSchema is the schema of a post group's per-network options: one
+// object per network that takes options, with the options its descriptor
+// names.
+func optionsSchema(networks []provider.Descriptor) map[string]any {
+	props := map[string]any{}
+	for _, d := range networks {
+		if len(d.Options) == 0 {
+			continue
+		}
+		opts := map[string]any{}
+		for name, rule := range d.Options {
+			o := map[string]any{"type": "string", "description": rule.Doc}
+			if rule.Values != nil {
+				o["enum"] = rule.Values
+			}
+			opts[name] = o
+		}
+		props[d.ID] = map[string]any{"type": "object", "properties": opts, "additionalProperties": false}
+	}
+	return map[string]any{"type": "object", "properties": props, "additionalProperties": false,
+		"description": "Herald extension: per-network settings, by network then option, such as {\"mastodon\": {\"visibility\": \"unlisted\"}}."}
 }

@@ -1,8 +1,6 @@
 package api
 
 import (
-	"strings"
-
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/app"
 )
@@ -98,20 +96,15 @@ func toProfile(p *herald.SocialProfile) socialProfileResponse {
 }
 
 type connectionURLRequest struct {
-	Provider string `json:"provider" required:"true" doc:"A network Herald connects through a browser: mastodon today; Ocoya's others answer 400 until Herald supports them."`
+	Provider string `json:"provider" required:"true" doc:"A network Herald connects through a browser (as in GET /social-profiles/connection-url); Ocoya's others answer 400 until Herald supports them."`
 }
 
+// connectProfileRequest is the part of POST /social-profiles every network
+// shares; the rest is the network's own (provider.Connect.Credentials), and
+// the document's schema of the body is built from the registry
+// (connectBodySchema).
 type connectProfileRequest struct {
-	Provider    string `json:"provider" required:"true" enum:"mastodon,bluesky,discord,slack,telegram,feed"`
-	InstanceURL string `json:"instanceUrl" doc:"mastodon: the server, such as https://mastodon.social."`
-	AccessToken string `json:"accessToken" doc:"mastodon: an access token with write:statuses and write:media."`
-	Handle      string `json:"handle" doc:"bluesky: the handle, such as alice.bsky.social."`
-	AppPassword string `json:"appPassword" doc:"bluesky: an app password (Settings → App passwords)."`
-	Service     string `json:"service" doc:"bluesky: the PDS URL (default https://bsky.social)."`
-	WebhookURL  string `json:"webhookUrl" doc:"discord, slack: the channel's incoming webhook URL."`
-	BotToken    string `json:"botToken" doc:"telegram: the bot's token from @BotFather."`
-	ChatID      string `json:"chatId" doc:"telegram: the channel (@name) or chat id the bot posts to."`
-	Name        string `json:"name" doc:"feed: the feed's title; slack: a label for the channel."`
+	Provider string `json:"provider" required:"true"`
 }
 
 type retryRequest struct {
@@ -305,7 +298,7 @@ func toPostGroup(a *app.App, p *herald.Post) postGroupResponse {
 	}
 	seen := map[string]bool{}
 	for _, t := range p.Targets {
-		if up := strings.ToUpper(t.Provider); !seen[up] {
+		if up := herald.NetworkUpper(t.Provider); !seen[up] {
 			seen[up] = true
 			r.Posts = append(r.Posts, postEntry{Provider: up, Caption: p.Caption, Creatives: creatives})
 		}

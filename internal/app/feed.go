@@ -20,16 +20,12 @@ func (a *App) FeedDocument(ctx context.Context, profileID, format string) ([]byt
 		return nil, "", nf
 	}
 	prof, err := a.store.FindSocialProfileByID(ctx, profileID)
-	if herald.ErrorCode(err) == herald.ENOTFOUND || (err == nil && prof.Provider != herald.ProviderFeed) {
+	if herald.ErrorCode(err) == herald.ENOTFOUND {
 		return nil, "", nf
 	} else if err != nil {
 		return nil, "", err
 	}
-	p, err := a.Provider(herald.ProviderFeed)
-	if err != nil {
-		return nil, "", err
-	}
-	r, ok := p.(provider.FeedRenderer)
+	r, ok := a.feedRenderer(prof.Provider)
 	if !ok {
 		return nil, "", nf
 	}
@@ -74,9 +70,21 @@ func (a *App) FeedItem(ctx context.Context, targetID string) (*herald.Post, *her
 		return nil, nil, err
 	}
 	for _, t := range p.Targets {
-		if t.ID == targetID && t.Provider == herald.ProviderFeed && t.State == herald.TargetPublished {
+		if _, isFeed := a.feedRenderer(t.Provider); isFeed && t.ID == targetID && t.State == herald.TargetPublished {
 			return p, t, nil
 		}
 	}
 	return nil, nil, nf
+}
+
+// feedRenderer returns the network's renderer when it publishes into
+// documents Herald serves itself (provider.FeedRenderer): those profiles
+// have feeds and items with public pages, whatever the network's id.
+func (a *App) feedRenderer(network string) (provider.FeedRenderer, bool) {
+	p, err := a.Provider(network)
+	if err != nil {
+		return nil, false
+	}
+	r, ok := p.(provider.FeedRenderer)
+	return r, ok
 }

@@ -514,7 +514,7 @@ func (a *App) applyMediaRules(ctx context.Context, items []*herald.Media, source
 			continue
 		}
 		seen[network] = true
-		rules, ok := provider.DefaultRules(network)
+		rules, ok := a.providers.DefaultRules(network)
 		if !ok {
 			continue
 		}
@@ -601,7 +601,7 @@ func (a *Services) TargetMedia(ctx context.Context, p *herald.Post, t *herald.Po
 	if err != nil {
 		return nil, err
 	}
-	rules, hasRules := provider.DefaultRules(t.Provider)
+	rules, hasRules := a.providers.DefaultRules(t.Provider)
 	for i, pm := range p.Media {
 		if pm.MediaID == "" {
 			return nil, herald.Errorf(herald.EINVALID, "mediaUrls[%d]: %s was never stored by Herald", i, pm.SourceURL)

@@ -29,7 +29,7 @@ func (a *App) serverOAuth(name string) (provider.ServerOAuth, error) {
 	}
 	so, ok := p.(provider.ServerOAuth)
 	if !ok {
-		return nil, herald.Errorf(herald.EUNIMPLEMENT, "Connecting %s through its website is not available on this Herald yet.", displayName(name))
+		return nil, herald.Errorf(herald.EUNIMPLEMENT, "Connecting %s through its website is not available on this Herald yet.", a.displayName(name))
 	}
 	return so, nil
 }
@@ -58,7 +58,7 @@ func (a *App) StartServerOAuth(ctx context.Context, sessionID, workspaceID, prov
 	clientID, _, err := a.oauthClient(ctx, so, providerName, base, redirect)
 	if err != nil {
 		if ae := (*safehttp.AddressError)(nil); errors.As(err, &ae) {
-			return "", connectError(providerName, map[string]string{"server": server}, err)
+			return "", connectError(a.displayName(providerName), map[string]string{"server": server}, err)
 		}
 		return "", err
 	}
@@ -89,7 +89,7 @@ func (a *App) oauthClient(ctx context.Context, so provider.ServerOAuth, provider
 	}
 	id, secret, err := so.RegisterClient(ctx, server, "Herald", redirect)
 	if err != nil {
-		return "", "", connectError(providerName, nil, err)
+		return "", "", connectError(a.displayName(providerName), nil, err)
 	}
 	sealed, err := a.sealer.Seal([]byte(secret), []byte("oauth_app:"+server))
 	if err != nil {
@@ -141,7 +141,7 @@ func (a *App) FinishServerOAuth(ctx context.Context, sessionID, providerName, st
 	}
 	acct, err := so.Exchange(ctx, st.Server, clientID, clientSecret, redirect, code, string(verifier))
 	if err != nil {
-		return nil, connectError(providerName, nil, err)
+		return nil, connectError(a.displayName(providerName), nil, err)
 	}
 	return a.saveProfile(ctx, st.WorkspaceID, providerName, acct)
 }

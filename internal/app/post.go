@@ -146,7 +146,7 @@ func (a *App) buildPost(ctx context.Context, q store.Querier, workspaceID string
 	if err := herald.ValidateCaption(in.Caption); err != nil {
 		return nil, err
 	}
-	if err := in.Options.Validate(); err != nil {
+	if err := a.providers.ValidateOptions(in.Options); err != nil {
 		return nil, err
 	}
 	if err := herald.ValidateMediaURLs(in.MediaURLs); err != nil {
@@ -362,7 +362,7 @@ func (a *App) UpdatePost(ctx context.Context, workspaceID, id string, patch Post
 			p.Caption = *patch.Caption
 		}
 		if patch.Options != nil {
-			if err := patch.Options.Validate(); err != nil {
+			if err := a.providers.ValidateOptions(*patch.Options); err != nil {
 				return err
 			}
 			p.Options = *patch.Options

@@ -28,10 +28,6 @@ type ConnectionInfo struct {
 	Instructions string `json:"instructions"`
 }
 
-// credentialProviders connect by POST /social-profiles with credentials,
-// not through a browser.
-var credentialProviders = []string{herald.ProviderBluesky, herald.ProviderDiscord, herald.ProviderSlack, herald.ProviderTelegram, herald.ProviderFeed}
-
 // ConnectionURL returns where a user connects a network to a workspace. A
 // network this Herald cannot connect through a browser yet, or cannot
 // connect before a setting is made, is refused here at once (400) rather
@@ -44,11 +40,12 @@ func (a *App) ConnectionURL(ctx context.Context, workspaceID, provider string) (
 	if strings.TrimSpace(provider) == "" {
 		return nil, herald.Errorf(herald.EINVALID, "provider: is required; Herald connects %s through a connection URL", orNone(oauth))
 	}
-	p := herald.NormalizeProvider(provider)
-	if slices.Contains(credentialProviders, p) {
+	p := a.normalizeProvider(provider)
+	d, registered := a.descriptor(p)
+	if registered && d.Connect.OAuth == nil && d.Connect.Credentials != nil {
 		return nil, herald.Errorf(herald.EINVALID, "provider: %s is connected with credentials, not a connection URL: POST /social-profiles?workspaceId=%s with {\"provider\": %q, ...}", p, workspaceID, p)
 	}
-	if !slices.Contains(herald.OAuthProviders, p) {
+	if !registered && !slices.Contains(herald.OAuthProviders, p) {
 		return nil, herald.Errorf(herald.EINVALID, "provider: %q is not a supported network; Herald connects %s through a connection URL, and %s with POST /social-profiles and credentials",
 			provider, orNone(oauth), orNone(creds))
 	}
@@ -57,7 +54,7 @@ func (a *App) ConnectionURL(ctx context.Context, workspaceID, provider string) (
 			p, orNone(oauth), orNone(creds))
 	}
 	if missing := a.missingSettings(p); len(missing) > 0 {
-		return nil, herald.Errorf(herald.EINVALID, "provider: connecting %s needs settings this Herald lacks: set %s and restart it", displayName(p), strings.Join(missing, " and "))
+		return nil, herald.Errorf(herald.EINVALID, "provider: connecting %s needs settings this Herald lacks: set %s and restart it", a.displayName(p), strings.Join(missing, " and "))
 	}
 	auth := p
 	if p == herald.ProviderInstagram {
@@ -69,24 +66,55 @@ func (a *App) ConnectionURL(ctx context.Context, workspaceID, provider string) (
 		AuthProvider: auth,
 		AuthURL:      a.cfg.PublicURL + "/connect/" + p + "?" + q.Encode(),
 		CallbackURL:  a.cfg.PublicURL + "/connect/" + auth + "/callback",
-		Instructions: "Open authUrl in a browser where you are signed in to Herald, approve access on " + displayName(auth) +
+		Instructions: "Open authUrl in a browser where you are signed in to Herald, approve access on " + a.displayName(auth) +
 			", then choose the accounts to connect on the page you return to. They then appear in GET /social-profiles.",
 	}
-	if p == herald.ProviderMastodon {
-		info.Instructions = "Open authUrl in a browser where you are signed in to Herald and enter your Mastodon server (for example mastodon.social); Herald registers itself with that server, you approve access there, and the account then appears in GET /social-profiles."
+	if registered && d.Connect.OAuth != nil && d.Connect.OAuth.Instructions != "" {
+		info.Instructions = d.Connect.OAuth.Instructions
 	}
 	return info, nil
 }
 
+// Networks returns the descriptors of the networks this Herald publishes
+// to, sorted by id: what the API, the web app and --help show of them.
+func (a *App) Networks() []provider.Descriptor {
+	if a.providers == nil {
+		return nil
+	}
+	return a.providers.Descriptors()
+}
+
+// descriptor returns the descriptor of the registered network with id.
+func (a *App) descriptor(id string) (provider.Descriptor, bool) {
+	if a.providers != nil {
+		if p, ok := a.providers.Get(id); ok {
+			return p.Describe(), true
+		}
+	}
+	return provider.Descriptor{}, false
+}
+
+// normalizeProvider maps what a user typed to a provider id: an id or
+// alias of a registered network, else of the table of network ids.
+func (a *App) normalizeProvider(s string) string {
+	if a.providers != nil {
+		if p, ok := a.providers.Resolve(s); ok {
+			return p.Name()
+		}
+	}
+	return herald.NormalizeProvider(s)
+}
+
 // connectable lists the networks this Herald connects through a connection
-// URL (its providers with a browser flow) and those it connects with
+// URL (its providers with a browser flow) and those it connects only with
 // credentials, as registered.
 func (a *App) connectable() (oauth, creds []string) {
-	for _, name := range a.providers.Names() {
-		if a.ServerOAuthAvailable(name) {
-			oauth = append(oauth, name)
-		} else if slices.Contains(credentialProviders, name) {
-			creds = append(creds, name)
+	for _, d := range a.Networks() {
+		switch {
+		case d.Connect.OAuth != nil && a.ServerOAuthAvailable(d.ID):
+			oauth = append(oauth, d.ID)
+		case d.Connect.OAuth == nil && d.Connect.Credentials != nil:
+			creds = append(creds, d.ID)
 		}
 	}
 	return oauth, creds
@@ -115,18 +143,11 @@ func orNone(names []string) string {
 	return strings.Join(names, ", ")
 }
 
-func displayName(provider string) string {
-	switch provider {
-	case herald.ProviderTwitter:
-		return "X"
-	case herald.ProviderLinkedIn:
-		return "LinkedIn"
-	case herald.ProviderTikTok:
-		return "TikTok"
-	case herald.ProviderYouTube:
-		return "YouTube"
-	case herald.ProviderGoogleBusiness:
-		return "Google Business Profile"
+// displayName is how people call a network: its descriptor's name, else
+// the table of network ids' (herald.NetworkName).
+func (a *App) displayName(id string) string {
+	if d, ok := a.descriptor(id); ok && d.Name != "" {
+		return d.Name
 	}
-	return strings.ToUpper(provider[:1]) + provider[1:]
+	return herald.NetworkName(id)
 }

@@ -85,17 +85,20 @@ func (a *App) ConnectProfile(ctx context.Context, workspaceID string, body json.
 	if err := json.Unmarshal(body, &head); err != nil || head.Provider == "" {
 		return nil, herald.Errorf(herald.EINVALID, "provider: is required (%s)", strings.Join(a.credentialNetworks(), ", "))
 	}
-	name := herald.NormalizeProvider(head.Provider)
+	name := a.normalizeProvider(head.Provider)
 	prov, err := a.Provider(name)
-	if err != nil {
+	if d, ok := a.descriptor(name); err != nil || !ok || d.Connect.Credentials == nil {
 		return nil, herald.Errorf(herald.EINVALID, "provider: %q cannot be connected with credentials; use one of %s", head.Provider, strings.Join(a.credentialNetworks(), ", "))
+	}
+	if err := checkConnectBody(prov.Describe(), body); err != nil {
+		return nil, err
 	}
 	if a.sealer == nil {
 		return nil, herald.Errorf(herald.EUNAVAILABLE, "No secret key is configured.")
 	}
 	acct, err := prov.Connect(ctx, body)
 	if err != nil {
-		return nil, connectError(name, connectInput(body), err)
+		return nil, connectError(a.displayName(name), connectInput(body), err)
 	}
 	return a.saveProfile(ctx, workspaceID, name, acct)
 }
@@ -138,25 +141,51 @@ func (a *App) saveProfile(ctx context.Context, workspaceID, name string, acct *p
 	return p, nil
 }
 
-func (a *App) credentialNetworks() []string {
-	var out []string
-	for _, n := range credentialProviders {
-		if _, err := a.Provider(n); err == nil {
-			out = append(out, n)
+// checkConnectBody checks a connect body against the fields the network
+// describes (provider.Connect.Credentials): each is text, the required ones
+// are there, and no other field is.
+func checkConnectBody(d provider.Descriptor, body json.RawMessage) error {
+	var fields map[string]any
+	if err := json.Unmarshal(body, &fields); err != nil {
+		return herald.Errorf(herald.EINVALID, "body: is not a JSON object")
+	}
+	names := make([]string, 0, len(d.Connect.Credentials))
+	for _, f := range d.Connect.Credentials {
+		names = append(names, f.Name)
+		v, ok := fields[f.Name]
+		if _, isText := v.(string); ok && !isText {
+			return herald.Errorf(herald.EINVALID, "%s: must be a string", f.Name)
+		}
+		if f.Required && (!ok || strings.TrimSpace(v.(string)) == "") {
+			return herald.Errorf(herald.EINVALID, "%s: is required to connect %s (%s)", f.Name, d.Name, f.Doc)
 		}
 	}
-	if _, err := a.Provider(herald.ProviderMastodon); err == nil {
-		out = append(out, herald.ProviderMastodon)
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
+		if k != "provider" && !slices.Contains(names, k) {
+			return herald.Errorf(herald.EINVALID, "%s: unknown field; %s takes %s", k, d.ID, orNone(names))
+		}
+	}
+	return nil
+}
+
+// credentialNetworks lists the registered networks connected with
+// credentials.
+func (a *App) credentialNetworks() []string {
+	var out []string
+	for _, d := range a.Networks() {
+		if d.Connect.Credentials != nil {
+			out = append(out, d.ID)
+		}
 	}
 	return out
 }
 
 // connectError turns a provider's refusal into a 400 with the network's
-// reason. input holds the user's fields (the JSON object of the connect
+// reason; networkName is how people call the network. input holds the user's fields (the JSON object of the connect
 // request, the server named on the web page): a host Herald refused is
 // reported under the field that named it, saying which setting allows it,
 // and never with the address it resolved to.
-func connectError(network string, input map[string]string, err error) error {
+func connectError(networkName string, input map[string]string, err error) error {
 	var ae *safehttp.AddressError
 	var pe *provider.Error
 	var he *herald.Error
@@ -164,7 +193,7 @@ func connectError(network string, input map[string]string, err error) error {
 	case errors.As(err, &ae):
 		field := fieldNaming(input, ae)
 		if field == "" {
-			field = displayName(network)
+			field = networkName
 		}
 		return &herald.Error{Code: herald.EINVALID, Message: field + ": " + ae.SafeMessage(), Err: err}
 	case errors.As(err, &he):
@@ -174,9 +203,9 @@ func connectError(network string, input map[string]string, err error) error {
 		if msg == "" {
 			msg = pe.Kind.String() // the cause (pe.Err) may hold addresses: it goes to the log only
 		}
-		return &herald.Error{Code: herald.EINVALID, Message: fmt.Sprintf("%s refused the credentials: %s", displayName(network), msg), Err: err}
+		return &herald.Error{Code: herald.EINVALID, Message: fmt.Sprintf("%s refused the credentials: %s", networkName, msg), Err: err}
 	}
-	return &herald.Error{Code: herald.EUNAVAILABLE, Message: fmt.Sprintf("Could not connect to %s; try again later.", displayName(network)), Err: err}
+	return &herald.Error{Code: herald.EUNAVAILABLE, Message: fmt.Sprintf("Could not connect to %s; try again later.", networkName), Err: err}
 }
 
 // connectInput returns the string fields of a connect request's JSON

@@ -57,10 +57,10 @@ func (a *App) checkProfilesText(ctx context.Context, caption string, profiles []
 			continue
 		}
 		f := field + "[" + strconv.Itoa(i) + "]"
-		network := displayName(prof.Provider)
+		network := a.displayName(prof.Provider)
 		switch {
 		case rules.MaxChars > 0 && n > rules.MaxChars:
-			return nil, herald.Errorf(herald.EINVALID, "%s: the caption is %d characters as %s counts them; %s allows %d%s", f, n, network, network, rules.MaxChars, countingNote(prof.Provider))
+			return nil, herald.Errorf(herald.EINVALID, "%s: the caption is %d characters as %s counts them; %s allows %d%s", f, n, network, network, rules.MaxChars, a.countingNote(prof.Provider))
 		case rules.MaxBytes > 0 && len(caption) > rules.MaxBytes:
 			return nil, herald.Errorf(herald.EINVALID, "%s: the caption is %d bytes; %s allows %d", f, len(caption), network, rules.MaxBytes)
 		case rules.TextRequired && caption == "":
@@ -81,24 +81,17 @@ func (a *App) rulesFor(ctx context.Context, prof *herald.SocialProfile) (provide
 				return r, true
 			}
 			a.log.WarnContext(ctx, "read the network's limits", "provider", prof.Provider, "error", err)
-			if prof.Provider == herald.ProviderMastodon {
-				return provider.Rules{}, false // an instance's own limits are unknown: let it decide
+			if p.Describe().LiveRules {
+				return provider.Rules{}, false // the account's own limits are unknown: let the network decide
 			}
 		}
 	}
-	return provider.DefaultRules(prof.Provider)
+	return a.providers.DefaultRules(prof.Provider)
 }
 
-func countingNote(network string) string {
-	switch network {
-	case herald.ProviderBluesky:
-		return " (characters as people see them: an emoji is one)"
-	case herald.ProviderTwitter:
-		return " (links count 23, most emoji and CJK characters 2)"
-	case herald.ProviderMastodon:
-		return " (each link counts as the server's fixed URL length)"
-	case herald.ProviderThreads:
-		return " (emoji count as their UTF-8 bytes)"
-	}
-	return ""
+// countingNote explains how the network counts a caption, as its
+// descriptor says.
+func (a *App) countingNote(network string) string {
+	d, _ := a.descriptor(network)
+	return d.CountingNote
 }

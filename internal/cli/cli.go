@@ -89,7 +89,7 @@ Usage:
 
 Every setting has a flag and an environment variable (the flag wins):
 `)
-	for _, s := range config.Settings() {
+	for _, s := range append(config.Settings(), networkSettings()...) {
 		help, def := s.Described()
 		if def != "" {
 			help += " (default " + def + ")"

@@ -69,7 +69,10 @@ func TestInitJSON(t *testing.T) {
 func TestHelpAndUsage(t *testing.T) {
 	t.Parallel()
 	code, out, _ := run(t, "--help")
-	for _, s := range config.Settings() {
+	if !strings.Contains(out, "--discord-api-url") || !strings.Contains(out, "HERALD_DISCORD_API_URL") {
+		t.Error("help lacks a network's setting (discord-api-url), declared by its package")
+	}
+	for _, s := range append(config.Settings(), networkSettings()...) {
 		if !strings.Contains(out, "--"+s.Flag) || !strings.Contains(out, s.Env) {
 			t.Errorf("help lacks %s / %s", s.Flag, s.Env)
 		}

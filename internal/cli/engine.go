@@ -91,21 +91,54 @@ func readRetiredKeys(cfg *config.Config) ([]secret.Key, error) {
 	return keys, nil
 }
 
+// networks lists the networks Herald publishes to. Adding a network is its
+// package and one line here: the registry, the API and its document, the
+// web app and --help read everything else from the network's descriptor.
+func networks() []provider.Network {
+	return []provider.Network{
+		mastodon.Network(),
+		bluesky.Network(),
+		discord.Network(),
+		slack.Network(),
+		telegram.Network(),
+		feed.Network(),
+	}
+}
+
+// networkSettings are the networks' own settings, for --help and
+// config.BindWith.
+func networkSettings() []config.Setting {
+	var out []config.Setting
+	for _, n := range networks() {
+		for _, s := range n.Settings {
+			out = append(out, config.Setting{Flag: s.Flag, Env: s.Env, Default: s.Default, Help: s.Help})
+		}
+	}
+	return out
+}
+
 // newRegistry builds the networks Herald publishes to. Every request to a
 // server a user named goes through the address policy.
-func newRegistry(cfg *config.Config, now func() time.Time) *provider.Registry {
+func newRegistry(cfg *config.Config, now func() time.Time) (*provider.Registry, error) {
 	client := safehttp.NewClient(safehttp.Config{
 		Policy:  safehttp.AddressPolicy{AllowPrivateNetworks: cfg.AllowPrivateNetworks},
 		Timeout: cfg.PublishTimeout,
 	})
-	return provider.NewRegistry(
-		mastodon.New(mastodon.Config{Now: now}, client),
-		bluesky.New(bluesky.Config{PLCURL: cfg.BlueskyPLCURL, AppURL: cfg.BlueskyAppURL, Now: now}, client),
-		discord.New(discord.Config{APIBase: cfg.DiscordAPIURL, Now: now}, client),
-		slack.New(slack.Config{WebhookBase: cfg.SlackWebhookURL, Now: now}, client),
-		telegram.New(telegram.Config{APIBase: cfg.TelegramAPIURL, Now: now}, client),
-		feed.New(feed.Config{ItemURL: func(key string) string { return cfg.PublicURL + "/feeds/items/" + key }, Now: now}),
-	)
+	env := provider.Env{
+		Setting:   func(flag string) string { return cfg.Networks[flag] },
+		Client:    client,
+		Now:       now,
+		PublicURL: cfg.PublicURL,
+	}
+	reg := provider.NewRegistry()
+	for _, n := range networks() {
+		p, err := n.New(env)
+		if err != nil {
+			return nil, err
+		}
+		reg.Register(p)
+	}
+	return reg, nil
 }
 
 // migrateQueue applies the job queue's own migrations.

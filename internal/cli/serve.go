@@ -40,7 +40,7 @@ type Main struct {
 
 func runServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet("serve", e)
-	build := config.Bind(fs, e.getenv)
+	build := config.BindWith(fs, e.getenv, networkSettings())
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -114,8 +114,12 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	reg, err := newRegistry(m.Config, m.env.now)
+	if err != nil {
+		return err
+	}
 	if deps.Services, err = app.NewServices(app.ServicesConfig{Store: db, Config: app.Config{PublicURL: m.Config.PublicURL}, Now: m.env.now, Log: m.Log,
-		Providers: newRegistry(m.Config, m.env.now), Sealer: sealer, Media: ms}); err != nil {
+		Providers: reg, Sealer: sealer, Media: ms}); err != nil {
 		return err
 	}
 	if m.engine, err = newEngine(ctx, db, deps.Services, m.Config, m.Log, m.env.now); err != nil {

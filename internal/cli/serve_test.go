@@ -295,7 +295,7 @@ func TestHelpShowsEachDefaultOnce(t *testing.T) {
 	_, top, _ := run(t, "--help")
 	_, _, serveHelp := run(t, "serve", "--help")
 	serveLines := strings.Split(serveHelp, "\n")
-	for _, s := range config.Settings() {
+	for _, s := range append(config.Settings(), networkSettings()...) {
 		var line string
 		for _, l := range strings.Split(top, "\n") {
 			if strings.HasPrefix(l, "  --"+s.Flag+" ") {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -30,13 +31,11 @@ type Config struct {
 	Media                MediaConfig // media.go
 	Workers              int
 	PublishTimeout       time.Duration
-	DiscordAPIURL        string
-	SlackWebhookURL      string
-	TelegramAPIURL       string
-	BlueskyPLCURL        string
-	BlueskyAppURL        string
-	SMTPURL              string // smtp://user:pass@host:port; empty: no e-mail
-	SMTPFrom             string
+	// Networks holds the values of the networks' own settings (those given
+	// to BindWith), by flag name; each network reads its own.
+	Networks map[string]string
+	SMTPURL  string // smtp://user:pass@host:port; empty: no e-mail
+	SMTPFrom string
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client (for rate limits and sign-in throttling).
 	TrustedProxies clientaddr.Proxies
@@ -65,8 +64,9 @@ func (s Setting) Described() (help, def string) {
 	return s.Help, s.Default
 }
 
-// Settings returns the settings of `herald serve` (the other commands use
-// the storage ones).
+// Settings returns Herald's own settings of `herald serve` (the other
+// commands use the storage ones). The networks' settings are declared by
+// their packages and given to BindWith by the composition root.
 func Settings() []Setting {
 	return append([]Setting{
 		{"addr", "HERALD_ADDR", "127.0.0.1:8080", "address to listen on (host:port; port 0 picks a free one)"},
@@ -82,11 +82,6 @@ func Settings() []Setting {
 		{"workers", "HERALD_WORKERS", "50", "posts this node publishes at once"},
 		{"publish-timeout", "HERALD_PUBLISH_TIMEOUT", "2m", "longest time one publication may take at a network; after it an unfinished attempt is reconciled"},
 		{"shutdown-timeout", "HERALD_SHUTDOWN_TIMEOUT", "30s", "longest a graceful stop (SIGTERM) waits for requests and publications in flight; those still running after it are cut off and reconciled"},
-		{"discord-api-url", "HERALD_DISCORD_API_URL", "https://discord.com/api", "Discord's API base URL"},
-		{"slack-webhook-url", "HERALD_SLACK_WEBHOOK_URL", "https://hooks.slack.com", "Slack's incoming-webhook base URL"},
-		{"telegram-api-url", "HERALD_TELEGRAM_API_URL", "https://api.telegram.org", "Telegram's Bot API base URL"},
-		{"bluesky-plc-url", "HERALD_BLUESKY_PLC_URL", "https://plc.directory", "the PLC directory that resolves Bluesky DIDs"},
-		{"bluesky-app-url", "HERALD_BLUESKY_APP_URL", "https://bsky.app", "where links to published Bluesky posts point"},
 		{"smtp-url", "HERALD_SMTP_URL", "", "SMTP server that e-mails invitation links: smtp://user:pass@host:port (STARTTLS when offered) or smtps:// (default: none; the inviter gets the link)"},
 		{"smtp-from", "HERALD_SMTP_FROM", "", "sender address of Herald's e-mails (required with smtp-url)"},
 		{"max-connections", "HERALD_MAX_CONNECTIONS", "auto", "most open client connections in all (auto: three quarters of the open-file limit)"},
@@ -97,8 +92,23 @@ func Settings() []Setting {
 // Bind registers the named settings on fs with their environment values as
 // defaults and returns a function that builds the Config after fs.Parse.
 func Bind(fs *flag.FlagSet, getenv func(string) string, names ...string) func() (*Config, error) {
+	return BindWith(fs, getenv, nil, names...)
+}
+
+// BindWith is Bind with the networks' settings as well (all of them,
+// whatever names says); their values are in Config.Networks.
+func BindWith(fs *flag.FlagSet, getenv func(string) string, networks []Setting, names ...string) func() (*Config, error) {
 	vals := map[string]*string{}
-	for _, s := range Settings() {
+	all := Settings()
+	names = slices.Clone(names)
+	for _, s := range networks {
+		names = append(names, s.Flag)
+		all = append(all, s)
+	}
+	if len(names) == len(networks) {
+		names = nil // no names: every setting
+	}
+	for _, s := range all {
 		if len(names) > 0 && !contains(names, s.Flag) {
 			continue
 		}
@@ -120,7 +130,7 @@ func Bind(fs *flag.FlagSet, getenv func(string) string, names ...string) func() 
 		if v, ok := vals[name]; ok {
 			return strings.TrimSpace(*v)
 		}
-		for _, s := range Settings() {
+		for _, s := range all {
 			if s.Flag == name {
 				if v := getenv(s.Env); v != "" {
 					return v
@@ -156,8 +166,10 @@ func Bind(fs *flag.FlagSet, getenv func(string) string, names ...string) func() 
 		if c.ShutdownTimeout, err = time.ParseDuration(get("shutdown-timeout")); err != nil || c.ShutdownTimeout <= 0 {
 			return nil, fmt.Errorf("shutdown-timeout: %q is not a positive duration (such as 30s)", get("shutdown-timeout"))
 		}
-		c.DiscordAPIURL, c.SlackWebhookURL, c.TelegramAPIURL = get("discord-api-url"), get("slack-webhook-url"), get("telegram-api-url")
-		c.BlueskyPLCURL, c.BlueskyAppURL = get("bluesky-plc-url"), get("bluesky-app-url")
+		c.Networks = make(map[string]string, len(networks))
+		for _, s := range networks {
+			c.Networks[s.Flag] = get(s.Flag)
+		}
 		c.SMTPURL, c.SMTPFrom = get("smtp-url"), get("smtp-from")
 		if c.SMTPURL != "" {
 			if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {

@@ -64,3 +64,49 @@ func TestBind(t *testing.T) {
 		})
 	}
 }
+
+// TestBindWithNetworkSettings: a network's own settings, declared by its
+// package, are flags and environment variables like Herald's, with their
+// defaults, and reach Config.Networks; Herald's storage-only commands see
+// them too without listing them.
+func TestBindWithNetworkSettings(t *testing.T) {
+	t.Parallel()
+	networks := []Setting{
+		{Flag: "echo-api-url", Env: "HERALD_ECHO_API_URL", Default: "https://echo.example", Help: "Echo's API"},
+		{Flag: "echo-region", Env: "HERALD_ECHO_REGION", Default: "eu", Help: "Echo's region"},
+	}
+	env := map[string]string{"HERALD_ECHO_REGION": "us"}
+	tests := []struct {
+		name  string
+		args  []string
+		names []string
+		want  map[string]string
+	}{
+		{"defaults and environment", nil, nil, map[string]string{"echo-api-url": "https://echo.example", "echo-region": "us"}},
+		{"flag wins", []string{"--echo-api-url", "http://127.0.0.1:9"}, nil, map[string]string{"echo-api-url": "http://127.0.0.1:9", "echo-region": "us"}},
+		{"with named settings", []string{"--echo-region", "ap"}, []string{"data-dir"}, map[string]string{"echo-api-url": "https://echo.example", "echo-region": "ap"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			fs := flag.NewFlagSet("test", flag.ContinueOnError)
+			fs.SetOutput(io.Discard)
+			build := BindWith(fs, func(k string) string { return env[k] }, networks, tc.names...)
+			if err := fs.Parse(tc.args); err != nil {
+				t.Fatal(err)
+			}
+			c, err := build()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, v := range tc.want {
+				if c.Networks[k] != v {
+					t.Errorf("Networks[%q] = %q, want %q", k, c.Networks[k], v)
+				}
+			}
+			if tc.names == nil && fs.Lookup("rate-limit") == nil {
+				t.Error("BindWith without names lost Herald's own settings")
+			}
+		})
+	}
+}

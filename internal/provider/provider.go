@@ -1,10 +1,14 @@
 // Package provider defines the seam between Herald's publishing engine and
 // the social networks: one Provider per network, typed errors that the engine
-// handles once, and the per-network rule table.
+// handles once, and the rule table of the networks without a package yet.
 //
 // Every network lives in its own sub-package with New(Config, *http.Client)
 // and a configurable base URL, so tests point it at a wire-faithful fake of the
-// network's documented HTTP API (see providertest).
+// network's documented HTTP API (see providertest). A network describes
+// itself (Descriptor: how it connects, its options, its rule-table row and
+// counter, its settings) and exports a Network, its entry in the list the
+// composition root wires into a Registry; docs/architecture.md says how to
+// add one.
 package provider
 
 import (
@@ -22,8 +26,13 @@ import (
 // rotated token). When they do, they call Account.SaveCredentials at once, before
 // anything else can fail, so a crash never loses a rotated refresh token.
 type Provider interface {
-	// Name is the lower-case provider name used on the wire ("mastodon").
+	// Name is the lower-case provider id used on the wire ("mastodon");
+	// it equals Describe().ID.
 	Name() string
+
+	// Describe says everything else Herald knows about the network: how it
+	// connects, its options, its rule-table row and counter, its settings.
+	Describe() Descriptor
 
 	// Connect checks the user-supplied credentials against the network and
 	// returns the account to store. in holds the provider's own JSON fields of

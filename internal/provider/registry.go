@@ -2,8 +2,12 @@ package provider
 
 import (
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
 	"sync"
+
+	"github.com/heraldhq/herald"
 )
 
 // Registry maps provider names to Providers. The composition root builds one
@@ -28,7 +32,7 @@ func NewRegistry(ps ...Provider) *Registry {
 }
 
 // Register adds p under p.Name(). Registering two providers under one name,
-// or a provider with an empty name, is a wiring mistake in the composition
+// a provider with an empty name, or one whose descriptor names another id is a wiring mistake in the composition
 // root and panics, as http.ServeMux does for duplicate patterns.
 func (r *Registry) Register(p Provider) {
 	if p == nil {
@@ -37,6 +41,9 @@ func (r *Registry) Register(p Provider) {
 	name := p.Name()
 	if name == "" {
 		panic("provider: Register of a Provider with an empty name")
+	}
+	if id := p.Describe().ID; id != name {
+		panic(fmt.Sprintf("provider: %q describes itself as %q", name, id))
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -68,4 +75,85 @@ func (r *Registry) Names() []string {
 	}
 	slices.Sort(names)
 	return names
+}
+
+// Resolve returns the provider whose id or one of whose aliases is name,
+// ignoring case and surrounding space ("X" finds "twitter").
+func (r *Registry) Resolve(name string) (Provider, bool) {
+	name = strings.ToLower(strings.TrimSpace(name))
+	if p, ok := r.Get(name); ok {
+		return p, true
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for _, p := range r.providers {
+		if slices.Contains(p.Describe().Aliases, name) {
+			return p, true
+		}
+	}
+	return nil, false
+}
+
+// Descriptors returns the descriptors of the registered networks, sorted by
+// id.
+func (r *Registry) Descriptors() []Descriptor {
+	names := r.Names()
+	out := make([]Descriptor, 0, len(names))
+	for _, name := range names {
+		p, _ := r.Get(name)
+		out = append(out, p.Describe())
+	}
+	return out
+}
+
+// DefaultRules returns the rule-table row of the network with id: the row
+// its package describes when it is registered, else the shared table's row
+// for the networks without a package yet.
+func (r *Registry) DefaultRules(id string) (Rules, bool) {
+	if r != nil {
+		if p, ok := r.Get(id); ok {
+			d := p.Describe()
+			d.Rules.Network = id
+			d.Rules.ImageTypes = slices.Clone(d.Rules.ImageTypes)
+			d.Rules.VideoTypes = slices.Clone(d.Rules.VideoTypes)
+			return d.Rules, true
+		}
+	}
+	return DefaultRules(id)
+}
+
+// ValidateOptions checks a post group's per-network options against the
+// option rules the registered networks describe.
+func (r *Registry) ValidateOptions(o herald.PostOptions) error {
+	all := map[string]map[string]OptionRule{}
+	if r != nil {
+		for _, d := range r.Descriptors() {
+			if len(d.Options) > 0 {
+				all[d.ID] = d.Options
+			}
+		}
+	}
+	for _, network := range slices.Sorted(maps.Keys(o)) {
+		rules, ok := all[network]
+		if !ok {
+			return herald.Errorf(herald.EINVALID, "options.%s: no options exist for this network (options exist for %s)", network, strings.Join(slices.Sorted(maps.Keys(all)), ", "))
+		}
+		for _, name := range slices.Sorted(maps.Keys(o[network])) {
+			v := o[network][name]
+			field := "options." + network + "." + name
+			rule, ok := rules[name]
+			if !ok {
+				return herald.Errorf(herald.EINVALID, "%s: unknown option; %s takes %s", field, network, strings.Join(slices.Sorted(maps.Keys(rules)), ", "))
+			}
+			if rule.Values != nil && !slices.Contains(rule.Values, v) {
+				return herald.Errorf(herald.EINVALID, "%s: %q is not one of %s", field, v, strings.Join(rule.Values, ", "))
+			}
+			if rule.Check != nil {
+				if msg := rule.Check(v); msg != "" {
+					return herald.Errorf(herald.EINVALID, "%s: %s", field, msg)
+				}
+			}
+		}
+	}
+	return nil
 }

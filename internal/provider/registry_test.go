@@ -1,10 +1,13 @@
 package provider
 
 import (
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/heraldhq/herald"
 )
 
 // namedProvider is a Provider that only has a name.
@@ -14,6 +17,8 @@ type namedProvider struct {
 }
 
 func (p namedProvider) Name() string { return p.name }
+
+func (p namedProvider) Describe() Descriptor { return Descriptor{ID: p.name} }
 
 func TestRegistry(t *testing.T) {
 	t.Parallel()
@@ -55,6 +60,7 @@ func TestRegistryPanicsOnWiringMistakes(t *testing.T) {
 	}{
 		{"duplicate", namedProvider{name: "x"}},
 		{"empty name", namedProvider{name: ""}},
+		{"descriptor of another id", describedProvider{name: "echo", d: Descriptor{ID: "ohce"}}},
 		{"nil", nil},
 	}
 	for _, tt := range tests {
@@ -89,5 +95,115 @@ func TestRegistryConcurrentReads(t *testing.T) {
 	wg.Wait()
 	if _, ok := r.Get("c"); !ok {
 		t.Error("Get(c) failed")
+	}
+}
+
+// describedProvider is a Provider with a name and a descriptor.
+type describedProvider struct {
+	Provider
+	name string
+	d    Descriptor
+}
+
+func (p describedProvider) Name() string         { return p.name }
+func (p describedProvider) Describe() Descriptor { return p.d }
+
+func echoRegistry() *Registry {
+	return NewRegistry(describedProvider{name: "echo", d: Descriptor{
+		ID:      "echo",
+		Aliases: []string{"ohce"},
+		Options: map[string]OptionRule{
+			"tone":     {Values: []string{"loud", "quiet"}},
+			"language": {Check: Languages(2)},
+			"note":     {Check: MaxLength(3)},
+		},
+		Rules: Rules{MaxChars: 7, ImageTypes: []string{MIMEPNG}},
+	}}, namedProvider{name: "plain"})
+}
+
+func TestRegistryResolve(t *testing.T) {
+	t.Parallel()
+	r := echoRegistry()
+	for _, name := range []string{"echo", " ECHO ", "ohce", "Ohce"} {
+		if p, ok := r.Resolve(name); !ok || p.Name() != "echo" {
+			t.Errorf("Resolve(%q) = %v, %v; want echo", name, p, ok)
+		}
+	}
+	if p, ok := r.Resolve("x"); ok {
+		t.Errorf("Resolve(x) = %v; want none", p)
+	}
+}
+
+func TestRegistryDefaultRules(t *testing.T) {
+	t.Parallel()
+	r := echoRegistry()
+	got, ok := r.DefaultRules("echo")
+	if !ok || got.MaxChars != 7 || got.Network != "echo" {
+		t.Fatalf("DefaultRules(echo) = %+v, %v; want the row echo describes", got, ok)
+	}
+	got.ImageTypes[0] = "image/changed"
+	if again, _ := r.DefaultRules("echo"); again.ImageTypes[0] != MIMEPNG {
+		t.Error("changing the row handed out changed the next one")
+	}
+	// A network without a package keeps the shared table's row.
+	if x, ok := r.DefaultRules("twitter"); !ok || x.MaxChars != 280 {
+		t.Errorf("DefaultRules(twitter) = %+v, %v; want the table's row", x, ok)
+	}
+	var none *Registry
+	if x, ok := none.DefaultRules("twitter"); !ok || x.MaxChars != 280 {
+		t.Errorf("nil registry: DefaultRules(twitter) = %+v, %v; want the table's row", x, ok)
+	}
+}
+
+func TestRegistryValidateOptions(t *testing.T) {
+	t.Parallel()
+	r := echoRegistry()
+	tests := []struct {
+		name string
+		in   herald.PostOptions
+		want string // "" for valid
+	}{
+		{"none", nil, ""},
+		{"valid", herald.PostOptions{"echo": {"tone": "loud", "language": "en,pt-BR", "note": "abc"}}, ""},
+		{"network without options", herald.PostOptions{"plain": {"a": "b"}}, "options.plain: no options exist for this network (options exist for echo)"},
+		{"unknown network", herald.PostOptions{"myspace": {"a": "b"}}, "options.myspace: no options exist"},
+		{"unknown option", herald.PostOptions{"echo": {"volume": "11"}}, "options.echo.volume: unknown option; echo takes language, note, tone"},
+		{"value not allowed", herald.PostOptions{"echo": {"tone": "shrill"}}, `options.echo.tone: "shrill" is not one of loud, quiet`},
+		{"too many languages", herald.PostOptions{"echo": {"language": "en,de,fr"}}, "options.echo.language: at most 2 languages"},
+		{"not a language", herald.PostOptions{"echo": {"language": "english!"}}, `"english!" is not a language tag`},
+		{"too long", herald.PostOptions{"echo": {"note": "abcd"}}, "options.echo.note: must be at most 3 characters"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := r.ValidateOptions(tt.in)
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("ValidateOptions = %v, want nil", err)
+				}
+				return
+			}
+			if herald.ErrorCode(err) != herald.EINVALID || !strings.Contains(herald.ErrorMessage(err), tt.want) {
+				t.Errorf("ValidateOptions = %v, want invalid %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestConnectSchema(t *testing.T) {
+	t.Parallel()
+	c := Connect{Credentials: []Field{{Name: "room", Required: true, Doc: "the room"}, {Name: "topic"}}}
+	got := c.Schema("echo")
+	want := map[string]any{
+		"type": "object",
+		"properties": map[string]any{
+			"provider": map[string]any{"type": "string", "enum": []string{"echo"}},
+			"room":     map[string]any{"type": "string", "description": "the room"},
+			"topic":    map[string]any{"type": "string", "description": ""},
+		},
+		"required": []string{"provider", "room"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Schema (-want +got):\n%s", diff)
 	}
 }

@@ -13,24 +13,24 @@ const TableVersion = "2025-06-01"
 // Byte sizes used by the table. Networks publish limits both in decimal
 // megabytes and in binary mebibytes; each row says which.
 const (
-	kB  = 1000
-	mB  = 1000 * kB
-	gB  = 1000 * mB
-	miB = 1 << 20
+	KB  = 1000
+	MB  = 1000 * KB
+	GB  = 1000 * MB
+	MiB = 1 << 20
 )
 
 // MIME types Herald accepts for uploads, named once for the rows below.
 const (
-	mimeJPEG = "image/jpeg"
-	mimePNG  = "image/png"
-	mimeGIF  = "image/gif"
-	mimeWebP = "image/webp"
-	mimeBMP  = "image/bmp"
-	mimeTIFF = "image/tiff"
-	mimeMP4  = "video/mp4"
-	mimeMOV  = "video/quicktime"
-	mimeWebM = "video/webm"
-	mimeM4V  = "video/x-m4v"
+	MIMEJPEG = "image/jpeg"
+	MIMEPNG  = "image/png"
+	MIMEGIF  = "image/gif"
+	MIMEWebP = "image/webp"
+	MIMEBMP  = "image/bmp"
+	MIMETIFF = "image/tiff"
+	MIMEMP4  = "video/mp4"
+	MIMEMOV  = "video/quicktime"
+	MIMEWebM = "video/webm"
+	MIMEM4V  = "video/x-m4v"
 )
 
 // Limits for which Rules has no way to say "none allowed" (a zero limit
@@ -43,7 +43,7 @@ const (
 // used.
 var table = []Rules{
 	{
-		Network: "x",
+		Network: "twitter", // X keeps Ocoya's id (herald.Networks)
 		// 280 weighted characters on the free tier; Premium allows more
 		// (4,000 and 25,000 are both reported (3p)), which Herald cannot
 		// see from the API, so the free limit applies.
@@ -54,13 +54,13 @@ var table = []Rules{
 		MaxImages:          4,
 		MaxVideos:          1,
 		MixImagesAndVideos: false,
-		ImageTypes:         []string{mimeJPEG, mimePNG, mimeGIF, mimeWebP},
-		VideoTypes:         []string{mimeMP4, mimeMOV},
-		ImageMaxBytes:      5 * mB,
-		GIFMaxBytes:        15 * mB,
+		ImageTypes:         []string{MIMEJPEG, MIMEPNG, MIMEGIF, MIMEWebP},
+		VideoTypes:         []string{MIMEMP4, MIMEMOV},
+		ImageMaxBytes:      5 * MB,
+		GIFMaxBytes:        15 * MB,
 		// Default accounts: 0.5 s to 20 min, up to 8 GB (Premium: 125 min
 		// and 16 GB).
-		VideoMaxBytes:    8 * gB,
+		VideoMaxBytes:    8 * GB,
 		VideoMinDuration: 500 * time.Millisecond,
 		VideoMaxDuration: 20 * time.Minute,
 		AltTextMax:       1000,
@@ -76,13 +76,13 @@ var table = []Rules{
 		MaxImages:          10,
 		MaxVideos:          1,
 		MixImagesAndVideos: false,
-		ImageTypes:         []string{mimeJPEG, mimeBMP, mimePNG, mimeGIF, mimeTIFF},
-		VideoTypes:         []string{mimeMP4, mimeMOV},
-		ImageMaxBytes:      10 * mB,
-		GIFMaxBytes:        10 * mB,
+		ImageTypes:         []string{MIMEJPEG, MIMEBMP, MIMEPNG, MIMEGIF, MIMETIFF},
+		VideoTypes:         []string{MIMEMP4, MIMEMOV},
+		ImageMaxBytes:      10 * MB,
+		GIFMaxBytes:        10 * MB,
 		// Feed video: 4 GB (3p) and 10 GB (3p) are both reported; the
 		// stricter applies. Up to 240 minutes (3p).
-		VideoMaxBytes:    4 * gB,
+		VideoMaxBytes:    4 * GB,
 		VideoMaxDuration: 240 * time.Minute,
 	},
 	{
@@ -97,17 +97,17 @@ var table = []Rules{
 		MaxVideos:          10,
 		MixImagesAndVideos: true,
 		// The Graph API documents JPEG only.
-		ImageTypes:    []string{mimeJPEG},
-		VideoTypes:    []string{mimeMP4, mimeMOV},
-		ImageMaxBytes: 8 * mB,
-		GIFMaxBytes:   8 * mB,
+		ImageTypes:    []string{MIMEJPEG},
+		VideoTypes:    []string{MIMEMP4, MIMEMOV},
+		ImageMaxBytes: 8 * MB,
+		GIFMaxBytes:   8 * MB,
 		// Width 320-1440 and aspect 4:5 to 1.91:1 (3p).
 		ImageMaxWidth: 1440,
 		MinAspect:     4.0 / 5.0,
 		MaxAspect:     1.91,
 		// Reels: 300 MB (3p) and 1 GB (3p) are both reported; the stricter
 		// applies. 3 s to 15 min.
-		VideoMaxBytes:    300 * mB,
+		VideoMaxBytes:    300 * MB,
 		VideoMinDuration: 3 * time.Second,
 		VideoMaxDuration: 15 * time.Minute,
 		// The real cap is read at run time from content_publishing_limit
@@ -125,14 +125,14 @@ var table = []Rules{
 		MaxImages:          20,
 		MaxVideos:          1,
 		MixImagesAndVideos: false,
-		ImageTypes:         []string{mimeJPEG, mimePNG, mimeGIF},
-		VideoTypes:         []string{mimeMP4},
+		ImageTypes:         []string{MIMEJPEG, MIMEPNG, MIMEGIF},
+		VideoTypes:         []string{MIMEMP4},
 		// Images up to 5 MB and 36,152,320 pixels (3p); video 3 s to
 		// 30 min, up to 500 MB, aspect 1:2.4 to 2.4:1 (3p). The aspect
 		// bound is for video only, so it is left to the adapter.
-		ImageMaxBytes:    5 * mB,
-		GIFMaxBytes:      5 * mB,
-		VideoMaxBytes:    500 * mB,
+		ImageMaxBytes:    5 * MB,
+		GIFMaxBytes:      5 * MB,
+		VideoMaxBytes:    500 * MB,
 		VideoMinDuration: 3 * time.Second,
 		VideoMaxDuration: 30 * time.Minute,
 		// 150 posts per day per member (3p).
@@ -151,12 +151,12 @@ var table = []Rules{
 		MaxImages:          35,
 		MaxVideos:          1,
 		MixImagesAndVideos: false,
-		ImageTypes:         []string{mimeJPEG, mimeWebP},
-		VideoTypes:         []string{mimeMP4, mimeWebM, mimeMOV},
-		ImageMaxBytes:      20 * mB,
+		ImageTypes:         []string{MIMEJPEG, MIMEWebP},
+		VideoTypes:         []string{MIMEMP4, MIMEWebM, MIMEMOV},
+		ImageMaxBytes:      20 * MB,
 		// Up to 4 GB and 10 minutes through the API; the account's real
 		// cap comes from creator_info.max_video_post_duration_sec.
-		VideoMaxBytes:    4 * gB,
+		VideoMaxBytes:    4 * GB,
 		VideoMaxDuration: 10 * time.Minute,
 	},
 	{
@@ -171,13 +171,13 @@ var table = []Rules{
 		MaxImages:          5,
 		MaxVideos:          1,
 		MixImagesAndVideos: false,
-		ImageTypes:         []string{mimeBMP, mimeJPEG, mimePNG, mimeTIFF, mimeGIF, mimeWebP},
-		VideoTypes:         []string{mimeMP4, mimeMOV, mimeM4V},
-		ImageMaxBytes:      20 * mB,
-		GIFMaxBytes:        20 * mB,
+		ImageTypes:         []string{MIMEBMP, MIMEJPEG, MIMEPNG, MIMETIFF, MIMEGIF, MIMEWebP},
+		VideoTypes:         []string{MIMEMP4, MIMEMOV, MIMEM4V},
+		ImageMaxBytes:      20 * MB,
+		GIFMaxBytes:        20 * MB,
 		// 1 GB (3p) and 2 GB (3p) are both reported; the stricter applies.
 		// 4 s to 15 min (3p).
-		VideoMaxBytes:    1 * gB,
+		VideoMaxBytes:    1 * GB,
 		VideoMinDuration: 4 * time.Second,
 		VideoMaxDuration: 15 * time.Minute,
 	},
@@ -191,7 +191,7 @@ var table = []Rules{
 		// Exactly one video. none: images (Rules cannot say zero; the
 		// adapter refuses them).
 		MaxVideos:     1,
-		VideoMaxBytes: 256 * gB,
+		VideoMaxBytes: 256 * GB,
 		// The upload quota belongs to the Google Cloud project, shared by
 		// every account Herald serves, not to one account, so it is not a
 		// per-account window here.
@@ -212,134 +212,12 @@ var table = []Rules{
 		Window:         24 * time.Hour,
 	},
 	{
-		Network: "bluesky",
-		// 300 graphemes and 3,000 bytes.
-		MaxChars: 300,
-		Count:    CountGraphemes,
-		MaxBytes: 3000,
-		// One embed: up to 4 images OR 1 video.
-		MaxImages:          4,
-		MaxVideos:          1,
-		MixImagesAndVideos: false,
-		ImageTypes:         []string{mimeJPEG, mimePNG, mimeWebP, mimeGIF},
-		VideoTypes:         []string{mimeMP4},
-		ImageMaxBytes:      1000000,
-		GIFMaxBytes:        1000000,
-		ImageMaxWidth:      2000,
-		ImageMaxHeight:     2000,
-		// The lexicon allows 50 MB; the app raised uploads to 100 MB and
-		// 3 minutes (3p). The lexicon is the stricter.
-		VideoMaxBytes:    50 * mB,
-		VideoMaxDuration: 3 * time.Minute,
-		// 1,000 graphemes; counting runes is never more lenient.
-		AltTextMax: 1000,
-	},
-	{
-		Network: "mastodon",
-		// Defaults of a stock Mastodon server. The adapter reads the
-		// instance's real figures from /api/v2/instance; these apply only
-		// when it cannot.
-		MaxChars: 500,
-		Count:    CountMastodon(23),
-		// max_media_attachments defaults to 4 (GoToSocial: 6); Mastodon
-		// refuses a video next to images.
-		MaxImages:          4,
-		MaxVideos:          1,
-		MixImagesAndVideos: false,
-		// image_size_limit 16 MB and video_size_limit 99 MiB on
-		// mastodon.social; uploads over 68 MB are reported failing (3p)
-		// but the instance figure is what the server enforces.
-		ImageMaxBytes: 16 * mB,
-		GIFMaxBytes:   16 * mB,
-		VideoMaxBytes: 99 * miB,
-		AltTextMax:    1500,
-	},
-	{
 		Network:  "googlebusiness",
 		MaxChars: 1500,
 		Count:    CountRunes,
 		// Text and at most one image. none: videos.
 		MaxImages:  1,
-		ImageTypes: []string{mimeJPEG, mimePNG},
-	},
-	{
-		Network: "discord",
-		// Webhook message content: up to 2,000 characters.
-		MaxChars: 2000,
-		Count:    CountRunes,
-		// Up to 10 attachments per message in total (Rules bounds each
-		// kind; the adapter refuses more than 10 together). Any file type
-		// is accepted.
-		MaxImages:          10,
-		MaxVideos:          10,
-		MixImagesAndVideos: true,
-		// "The default limit is 10 MiB" per file (discord.com developer
-		// reference, Uploading Files); servers with boosts allow more, but
-		// a webhook cannot see the boost tier, so the default applies.
-		ImageMaxBytes: 10 * miB,
-		GIFMaxBytes:   10 * miB,
-		VideoMaxBytes: 10 * miB,
-		// Attachment descriptions hold up to 1,024 characters.
-		AltTextMax: 1024,
-		// Webhooks are limited to about 30 messages per minute per channel
-		// (3p; Discord documents only its rate-limit headers, which the
-		// adapter reads).
-		PostsPerWindow: 30,
-		Window:         time.Minute,
-	},
-	{
-		Network: "slack",
-		// Text is sent as section blocks of at most 3,000 characters each
-		// plus a fallback text; Slack truncates message text beyond 40,000
-		// characters.
-		MaxChars: 40000,
-		Count:    CountRunes,
-		// Incoming webhooks cannot upload files: images go as image blocks
-		// by public URL (PNG, JPEG, GIF); videos go as links. A message
-		// holds 50 blocks, up to 14 of them for text, so Herald caps images
-		// at 10.
-		MaxImages:          10,
-		MixImagesAndVideos: true,
-		ImageTypes:         []string{mimePNG, mimeJPEG, mimeGIF},
-		// Image block alt text: up to 2,000 characters.
-		AltTextMax: 2000,
-		// Incoming webhooks: 1 message per second, short bursts allowed.
-		PostsPerWindow: 1,
-		Window:         time.Second,
-	},
-	{
-		Network: "telegram",
-		// sendMessage text: 1-4,096 characters after entity parsing.
-		// Captions hold only 1,024: longer text with media is sent as a
-		// second message by the adapter. Telegram counts UTF-16 code
-		// units; runes undercount astral emoji by one each.
-		MaxChars: 4096,
-		Count:    CountRunes,
-		// sendMediaGroup: 2-10 photos and videos, mixed (the adapter
-		// refuses more than 10 together).
-		MaxImages:          10,
-		MaxVideos:          10,
-		MixImagesAndVideos: true,
-		ImageTypes:         []string{mimeJPEG, mimePNG, mimeGIF, mimeWebP},
-		VideoTypes:         []string{mimeMP4},
-		// sendPhoto: 10 MB, width + height at most 10,000, aspect ratio at
-		// most 20. sendVideo: 50 MB through the Bot API. A GIF inside an
-		// album is sent as a photo, so the photo limit applies.
-		ImageMaxBytes: 10 * mB,
-		GIFMaxBytes:   10 * mB,
-		MinAspect:     1.0 / 20.0,
-		MaxAspect:     20,
-		VideoMaxBytes: 50 * mB,
-		// No more than 20 messages per minute to the same group (Bot FAQ).
-		PostsPerWindow: 20,
-		Window:         time.Minute,
-	},
-	{
-		Network: "feed",
-		// Feeds have no text or media limits of their own; items are
-		// rendered from Herald's stored posts.
-		Count:              CountRunes,
-		MixImagesAndVideos: true,
+		ImageTypes: []string{MIMEJPEG, MIMEPNG},
 	},
 }
 

@@ -1,28 +1,59 @@
-package provider
+package provider_test
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/heraldhq/herald"
+	"github.com/heraldhq/herald/internal/provider"
+	"github.com/heraldhq/herald/internal/provider/bluesky"
+	"github.com/heraldhq/herald/internal/provider/discord"
+	"github.com/heraldhq/herald/internal/provider/feed"
+	"github.com/heraldhq/herald/internal/provider/mastodon"
+	"github.com/heraldhq/herald/internal/provider/slack"
+	"github.com/heraldhq/herald/internal/provider/telegram"
 )
 
 // networksMD lists the networks of shared/networks.md plus the ones that need
-// no developer app; the table must have exactly these rows.
+// no developer app; the rule table and the packages of the networks (their
+// descriptors) together must have exactly these rows.
 var networksMD = []string{
-	"x", "facebook", "instagram", "linkedin", "tiktok", "pinterest", "youtube",
+	"twitter", "facebook", "instagram", "linkedin", "tiktok", "pinterest", "youtube",
 	"threads", "bluesky", "mastodon", "googlebusiness", "discord", "slack",
 	"telegram", "feed",
 }
 
+// registry holds the six networks with a package, as cli wires them; their
+// rows come from their descriptors, the others' from the shared table.
+func registry() *provider.Registry {
+	env := provider.Env{Setting: func(string) string { return "" }, Now: time.Now}
+	reg := provider.NewRegistry()
+	for _, n := range []provider.Network{mastodon.Network(), bluesky.Network(), discord.Network(), slack.Network(), telegram.Network(), feed.Network()} {
+		p, err := n.New(env)
+		if err != nil {
+			panic(err)
+		}
+		reg.Register(p)
+	}
+	return reg
+}
+
+// DefaultRules is the row of a network, wherever it lives.
+func DefaultRules(name string) (provider.Rules, bool) { return registry().DefaultRules(name) }
+
 func TestTableHasOneRowPerNetwork(t *testing.T) {
 	t.Parallel()
-	if TableVersion == "" {
-		t.Fatal("TableVersion is empty")
+	if provider.TableVersion == "" {
+		t.Fatal("provider.TableVersion is empty")
 	}
-	got := TableNetworks()
+	got := append(provider.TableNetworks(), registry().Names()...)
 	if diff := cmp.Diff(networksMD, got, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
 		t.Errorf("table networks (-want +got):\n%s", diff)
 	}
@@ -87,7 +118,7 @@ func TestTableRowInvariants(t *testing.T) {
 }
 
 // TestTableFigures pins the figures that adapters and their fakes rely on, so
-// a change to the table is a deliberate one (bump TableVersion).
+// a change to the table is a deliberate one (bump provider.TableVersion).
 func TestTableFigures(t *testing.T) {
 	t.Parallel()
 	type figures struct {
@@ -101,7 +132,7 @@ func TestTableFigures(t *testing.T) {
 		network string
 		want    figures
 	}{
-		{"x", figures{MaxChars: 280, MaxImages: 4, MaxVideos: 1, ImageMaxBytes: 5_000_000, VideoMaxBytes: 8_000_000_000, PostsPerWindow: 300, Window: 3 * time.Hour}},
+		{"twitter", figures{MaxChars: 280, MaxImages: 4, MaxVideos: 1, ImageMaxBytes: 5_000_000, VideoMaxBytes: 8_000_000_000, PostsPerWindow: 300, Window: 3 * time.Hour}},
 		{"bluesky", figures{MaxChars: 300, MaxBytes: 3000, MaxImages: 4, MaxVideos: 1, ImageMaxBytes: 1_000_000, VideoMaxBytes: 50_000_000}},
 		{"mastodon", figures{MaxChars: 500, MaxImages: 4, MaxVideos: 1, ImageMaxBytes: 16_000_000, VideoMaxBytes: 99 << 20}},
 		{"threads", figures{MaxChars: 500, MaxImages: 20, MaxVideos: 20, Mix: true, PostsPerWindow: 250, Window: 24 * time.Hour}},
@@ -169,9 +200,87 @@ func TestDefaultRulesReturnsACopy(t *testing.T) {
 			r.VideoTypes[0] = "video/changed"
 		}
 		after, _ := DefaultRules(name)
-		opts := cmpopts.IgnoreFields(Rules{}, "Count")
+		opts := cmpopts.IgnoreFields(provider.Rules{}, "Count")
 		if diff := cmp.Diff(before, after, opts); diff != "" {
 			t.Errorf("%s: changing a copy changed the table (-before +after):\n%s", name, diff)
 		}
+	}
+}
+
+// TestTableUsesNetworkIDs keeps the rule table on the table of network ids:
+// a row named by an alias ("x") is never found, since profiles store the id
+// ("twitter").
+func TestTableUsesNetworkIDs(t *testing.T) {
+	t.Parallel()
+	for _, name := range provider.TableNetworks() {
+		if !herald.IsNetworkID(name) {
+			t.Errorf("rule table row %q is not an id of herald.Networks", name)
+		}
+	}
+	for _, d := range registry().Descriptors() {
+		if !herald.IsNetworkID(d.ID) || d.Rules.Network != d.ID {
+			t.Errorf("network package %q (row %q) is not an id of herald.Networks", d.ID, d.Rules.Network)
+		}
+	}
+	for _, n := range herald.Networks() {
+		if _, ok := DefaultRules(n.ID); !ok {
+			t.Errorf("network %s has no rule table row", n.ID)
+		}
+	}
+	// X's defaults are found under its id, with X's own counter: a link
+	// weighs 23 and an emoji 2.
+	x, ok := DefaultRules(herald.NormalizeProvider("x"))
+	if !ok {
+		t.Fatal("DefaultRules(NormalizeProvider(x)) not found")
+	}
+	if x.MaxChars != 280 {
+		t.Errorf("X MaxChars = %d, want 280", x.MaxChars)
+	}
+	if got := x.Count("https://example.com/" + strings.Repeat("a", 100) + " 😀"); got != 23+1+2 {
+		t.Errorf("X counts a link, a space and an emoji as %d, want 26", got)
+	}
+}
+
+// TestDescriptorsOfTheNetworks checks what each network package says of
+// itself against what it does: its id is its name and a network id, its row
+// and counter are its own, its options have rules, its settings are named
+// the way config names them, and CanFind matches what Find answers for a
+// post it never saw.
+func TestDescriptorsOfTheNetworks(t *testing.T) {
+	t.Parallel()
+	reg := registry()
+	for _, d := range reg.Descriptors() {
+		t.Run(d.ID, func(t *testing.T) {
+			t.Parallel()
+			p, _ := reg.Get(d.ID)
+			if p.Name() != d.ID || !herald.IsNetworkID(d.ID) {
+				t.Errorf("Name %q, ID %q: want one id of herald.Networks", p.Name(), d.ID)
+			}
+			if d.Name != herald.NetworkName(d.ID) {
+				t.Errorf("Name = %q, the table of network ids says %q", d.Name, herald.NetworkName(d.ID))
+			}
+			if d.Rules.Network != d.ID || d.Rules.Count == nil {
+				t.Errorf("Rules.Network %q, Count nil %v: want its own row with a counter", d.Rules.Network, d.Rules.Count == nil)
+			}
+			if d.Connect.Credentials == nil && d.Connect.OAuth == nil {
+				t.Error("the network says neither how it connects with credentials nor through OAuth")
+			}
+			for name, rule := range d.Options {
+				if rule.Values == nil && rule.Check == nil {
+					t.Errorf("option %q has no rule", name)
+				}
+			}
+			for _, s := range d.Settings {
+				if !strings.HasPrefix(s.Flag, d.ID+"-") || s.Env != "HERALD_"+strings.ToUpper(strings.ReplaceAll(s.Flag, "-", "_")) || s.Help == "" {
+					t.Errorf("setting %+v: want flag %s-..., env HERALD_<FLAG>, and help", s, d.ID)
+				}
+			}
+			if !d.CanFind {
+				_, err := p.Find(context.Background(), &provider.Account{Credentials: json.RawMessage(`{}`)}, &provider.PublishRequest{Key: "k"})
+				if !errors.Is(err, provider.ErrCannotTell) {
+					t.Errorf("CanFind is false but Find = %v, want ErrCannotTell", err)
+				}
+			}
+		})
 	}
 }

@@ -271,25 +271,11 @@ func credentials(acct *provider.Account) (Credentials, error) {
 	return c, nil
 }
 
-// Rules returns Bluesky's limits: 300 graphemes and 3,000 bytes of text, up
-// to 4 images of at most 1,000,000 bytes each, or one MP4 video.
+// Rules returns Bluesky's limits, its row of the rule table (describe.go):
+// 300 graphemes and 3,000 bytes of text, up to 4 images of at most
+// 1,000,000 bytes each, or one MP4 video.
 func (p *Provider) Rules(ctx context.Context, acct *provider.Account) (provider.Rules, error) {
-	return provider.Rules{
-		Network:            Name,
-		MaxChars:           300,
-		Count:              provider.CountGraphemes,
-		MaxBytes:           3000,
-		MaxImages:          4,
-		MaxVideos:          1,
-		MixImagesAndVideos: false,
-		ImageTypes:         []string{"image/jpeg", "image/png", "image/webp", "image/gif"},
-		VideoTypes:         []string{"video/mp4"},
-		ImageMaxBytes:      1_000_000,
-		GIFMaxBytes:        1_000_000,
-		VideoMaxBytes:      50_000_000,
-		VideoMaxDuration:   3 * time.Minute,
-		AltTextMax:         1000,
-	}, nil
+	return describe().Rules, nil
 }
 
 // jwtExpiry reads the exp claim of a JWT without verifying it (the server

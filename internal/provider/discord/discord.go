@@ -217,7 +217,7 @@ func (p *Provider) Connect(ctx context.Context, in json.RawMessage) (*provider.A
 
 // Rules returns Discord's row of the rule table.
 func (p *Provider) Rules(ctx context.Context, acct *provider.Account) (provider.Rules, error) {
-	r, _ := provider.DefaultRules(Name)
+	r := describe().Rules
 	return r, nil
 }
 

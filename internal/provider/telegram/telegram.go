@@ -220,7 +220,7 @@ func canPost(c chat, m chatMember, botName string) error {
 
 // Rules returns Telegram's row of the rule table.
 func (p *Provider) Rules(ctx context.Context, acct *provider.Account) (provider.Rules, error) {
-	r, _ := provider.DefaultRules(Name)
+	r := describe().Rules
 	return r, nil
 }
 
