@@ -538,9 +538,8 @@ func (a *App) applyMediaRules(ctx context.Context, items []*herald.Media, source
 			msgs := make([]string, len(vs))
 			for j, v := range vs {
 				field := v.Field
-				var i int
-				if _, err := fmt.Sscanf(field, media.MediaField+"[%d]", &i); err == nil && i >= 0 && i < len(sources) {
-					field = fmt.Sprintf("%s (%s)", field, sources[i])
+				if v.Index >= 0 && v.Index < len(sources) {
+					field = fmt.Sprintf("%s (%s)", field, sources[v.Index])
 				}
 				msgs[j] = fmt.Sprintf("%s: %s: %s", v.Network, field, v.Rule)
 			}
