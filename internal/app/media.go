@@ -195,16 +195,9 @@ func formatBytes(n int64) string {
 
 // ---- storing files
 
-func infoOf(m *herald.Media) media.Info {
-	return media.Info{SHA256: m.SHA256, MIME: m.MIME, Kind: m.Kind, Size: m.Size, Width: m.Width, Height: m.Height, Frames: m.Frames,
-		Duration: m.Duration, FPS: m.FPS, VideoCodec: m.VideoCodec, AudioCodec: m.AudioCodec, Orientation: m.Orientation, Rotation: m.Rotation}
-}
-
 func (a *App) newMedia(workspaceID string, info *media.Info) *herald.Media {
 	now := a.Now()
-	return &herald.Media{ID: herald.NewID(), WorkspaceID: workspaceID, SHA256: info.SHA256, MIME: info.MIME, Kind: info.Kind, Size: info.Size,
-		Width: info.Width, Height: info.Height, Frames: info.Frames, Duration: info.Duration, FPS: info.FPS, VideoCodec: info.VideoCodec,
-		AudioCodec: info.AudioCodec, Orientation: info.Orientation, Rotation: info.Rotation, CreatedAt: now, TouchedAt: now}
+	return &herald.Media{ID: herald.NewID(), WorkspaceID: workspaceID, MediaInfo: *info, CreatedAt: now, TouchedAt: now}
 }
 
 // errBlobVanished means the collector deleted a blob as the same bytes were
@@ -319,8 +312,7 @@ func (a *App) adoptMedia(ctx context.Context, ms *MediaService, workspaceID, use
 	} else if err != nil {
 		return nil, err
 	}
-	m := a.newMedia(workspaceID, &media.Info{SHA256: src.SHA256, MIME: src.MIME, Kind: src.Kind, Size: src.Size, Width: src.Width, Height: src.Height,
-		Frames: src.Frames, Duration: src.Duration, FPS: src.FPS, VideoCodec: src.VideoCodec, AudioCodec: src.AudioCodec, Orientation: src.Orientation, Rotation: src.Rotation})
+	m := a.newMedia(workspaceID, &src.MediaInfo)
 	m.SourceURL, m.CreatedBy = raw, userID
 	if src.WorkspaceID == workspaceID {
 		// Only the bytes are public; alt text is library text of the
@@ -532,7 +524,7 @@ func (a *App) applyMediaRules(ctx context.Context, items []*herald.Media, source
 				}
 				return err
 			}
-			infos[i] = infoOf(use)
+			infos[i] = use.MediaInfo
 		}
 		if vs := media.CheckRules(rules, infos); len(vs) > 0 {
 			msgs := make([]string, len(vs))
@@ -559,7 +551,7 @@ func (a *App) mediaFor(ctx context.Context, m *herald.Media, rules provider.Rule
 	} else if herald.ErrorCode(err) != herald.ENOTFOUND {
 		return nil, err
 	}
-	target, ok := media.PlanDerivative(rules, infoOf(m))
+	target, ok := media.PlanDerivative(rules, m.MediaInfo)
 	if !ok {
 		return m, nil
 	}
@@ -567,7 +559,7 @@ func (a *App) mediaFor(ctx context.Context, m *herald.Media, rules provider.Rule
 	if err != nil {
 		return nil, err
 	}
-	info, err := media.Derive(ctx, ms.cfg.Store, infoOf(m), target)
+	info, err := media.Derive(ctx, ms.cfg.Store, m.MediaInfo, target)
 	if err != nil {
 		return nil, err
 	}

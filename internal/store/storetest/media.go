@@ -14,8 +14,8 @@ import (
 )
 
 func newMedia(ws string, at time.Time, sha byte, size int64) *herald.Media {
-	return &herald.Media{ID: herald.NewID(), WorkspaceID: ws, SHA256: strings.Repeat(string("0123456789abcdef"[sha%16]), 64), MIME: "image/png", Kind: "image",
-		Size: size, Width: 1200, Height: 800, Frames: 1, SourceURL: "https://cdn.example/a.png", CreatedBy: "u", CreatedAt: at, TouchedAt: at}
+	return &herald.Media{ID: herald.NewID(), WorkspaceID: ws, MediaInfo: herald.MediaInfo{SHA256: strings.Repeat(string("0123456789abcdef"[sha%16]), 64), MIME: "image/png", Kind: "image",
+		Size: size, Width: 1200, Height: 800, Frames: 1}, SourceURL: "https://cdn.example/a.png", CreatedBy: "u", CreatedAt: at, TouchedAt: at}
 }
 
 func mediaIDs(ms []*herald.Media) []string {
@@ -33,9 +33,9 @@ func testMedia(t *testing.T, s store.Store) {
 
 	img := newMedia(f.ws.ID, now, 1, 1000)
 	img.AltText, img.Orientation = "A cat 🐈", 6
-	vid := &herald.Media{ID: herald.NewID(), WorkspaceID: f.ws.ID, SHA256: strings.Repeat("2", 64), MIME: "video/mp4", Kind: "video", Size: 5000,
+	vid := &herald.Media{ID: herald.NewID(), WorkspaceID: f.ws.ID, MediaInfo: herald.MediaInfo{SHA256: strings.Repeat("2", 64), MIME: "video/mp4", Kind: "video", Size: 5000,
 		Width: 1080, Height: 1920, Frames: 900, Duration: 30*time.Second + 40*time.Millisecond, FPS: 29.97, VideoCodec: "avc1.64001f", AudioCodec: "mp4a.40.2",
-		Rotation: 90, FileName: "clip.mp4", CreatedBy: f.user.ID, CreatedAt: now.Add(time.Minute), TouchedAt: now.Add(time.Minute)}
+		Rotation: 90}, FileName: "clip.mp4", CreatedBy: f.user.ID, CreatedAt: now.Add(time.Minute), TouchedAt: now.Add(time.Minute)}
 	must(t, s.CreateMedia(ctx, img))
 	must(t, s.CreateMedia(ctx, vid))
 	for _, want := range []*herald.Media{img, vid} {
