@@ -125,7 +125,21 @@ const MediaPath = "/media/"
 // MediaURL returns the public, unguessable URL of a stored file: its id is
 // 124 random bits.
 func (a *App) MediaURL(m *herald.Media) string {
-	return a.cfg.PublicURL + MediaPath + m.ID + "." + mediaExt[m.MIME]
+	return a.mediaURL(m.ID, m.MIME)
+}
+
+// PostMediaURL returns where a post's attachment is served: the stored
+// file's public URL, or the source URL of an attachment saved before Herald
+// stored files.
+func (a *App) PostMediaURL(m herald.PostMedia) string {
+	if m.MediaID == "" {
+		return m.SourceURL
+	}
+	return a.mediaURL(m.MediaID, m.MIME)
+}
+
+func (a *App) mediaURL(id, mime string) string {
+	return a.cfg.PublicURL + MediaPath + id + "." + mediaExt[mime]
 }
 
 // mediaIDFromURL returns the id of a file of this Herald named by raw.
@@ -334,7 +348,7 @@ type preparedMedia struct {
 func (a *App) prepared(items []*herald.Media, sources []string) *preparedMedia {
 	pm := &preparedMedia{items: items, list: make([]herald.PostMedia, len(items))}
 	for i, m := range items {
-		pm.list[i] = herald.PostMedia{URL: a.MediaURL(m), SourceURL: sources[i], MediaID: m.ID, Kind: m.Kind, MIME: m.MIME, AltText: m.AltText}
+		pm.list[i] = herald.PostMedia{SourceURL: sources[i], MediaID: m.ID, Kind: m.Kind, MIME: m.MIME, AltText: m.AltText}
 	}
 	return pm
 }
@@ -474,17 +488,17 @@ func mediaStored(list []herald.PostMedia) bool {
 	return true
 }
 
-// linkPostMedia records in tx which files the post uses, so that they are
-// neither deleted nor collected while it does.
+// linkPostMedia records in tx the post's media, so that its files are
+// neither deleted nor collected while it uses them.
 func (a *App) linkPostMedia(ctx context.Context, tx store.Tx, p *herald.Post) error {
-	ids := make([]string, 0, len(p.Media))
-	for _, m := range p.Media {
-		if m.MediaID != "" {
-			ids = append(ids, m.MediaID)
-		}
-	}
-	err := tx.SetPostMedia(ctx, p.ID, ids, a.Now())
-	if herald.ErrorCode(err) == herald.ENOTFOUND {
+	return mediaGone(tx.SetPostMedia(ctx, p.ID, p.Media, a.Now()))
+}
+
+// mediaGone turns the store's error for a file deleted between the checks
+// of a post's media and the transaction that saves the post into a
+// conflict the caller can retry.
+func mediaGone(err error) error {
+	if errors.Is(err, store.ErrNoSuchMedia) {
 		return &herald.Error{Code: herald.ECONFLICT, Message: "A file of this post was deleted while the post was saved; send the request again.", Err: err}
 	}
 	return err

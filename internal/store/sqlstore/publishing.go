@@ -63,7 +63,7 @@ func (q *Queries) FindPostsPublishedTo(ctx context.Context, profileID string, li
 	if err != nil {
 		return nil, err
 	}
-	return posts, q.attachTargets(ctx, posts)
+	return posts, q.attach(ctx, posts)
 }
 
 // FindAllSocialProfiles implements store.Querier.

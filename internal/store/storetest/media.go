@@ -26,6 +26,15 @@ func mediaIDs(ms []*herald.Media) []string {
 	return out
 }
 
+// links names the stored files ids as a post's attachments, in order.
+func links(ids ...string) []herald.PostMedia {
+	out := make([]herald.PostMedia, len(ids))
+	for i, id := range ids {
+		out[i] = herald.PostMedia{MediaID: id, SourceURL: "https://src.example/" + id}
+	}
+	return out
+}
+
 func testMedia(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	f := seed(t, s, "media@example.org")
@@ -138,7 +147,7 @@ func testMediaUse(t *testing.T, s store.Store) {
 	}
 
 	t1 := now.Add(time.Hour)
-	must(t, s.InTx(ctx, func(tx store.Tx) error { return tx.SetPostMedia(ctx, p.ID, []string{img.ID, vid.ID, img.ID}, t1) }))
+	must(t, s.InTx(ctx, func(tx store.Tx) error { return tx.SetPostMedia(ctx, p.ID, links(img.ID, vid.ID, img.ID), t1) }))
 	if diff := cmp.Diff([]store.MediaUse{{PostID: p.ID, Status: herald.StatusScheduled}}, uses(img.ID)); diff != "" {
 		t.Errorf("FindMediaUses (-want +got):\n%s", diff)
 	}
@@ -148,7 +157,7 @@ func testMediaUse(t *testing.T, s store.Store) {
 
 	// Taking a file out of a post touches it: its unused time starts now.
 	t2 := t1.Add(time.Hour)
-	must(t, s.InTx(ctx, func(tx store.Tx) error { return tx.SetPostMedia(ctx, p.ID, []string{vid.ID}, t2) }))
+	must(t, s.InTx(ctx, func(tx store.Tx) error { return tx.SetPostMedia(ctx, p.ID, links(vid.ID), t2) }))
 	if u := uses(img.ID); len(u) != 0 {
 		t.Errorf("FindMediaUses after removal = %v", u)
 	}
@@ -159,7 +168,7 @@ func testMediaUse(t *testing.T, s store.Store) {
 	// A rolled-back change leaves the links as they were.
 	boom := errors.New("boom")
 	err := s.InTx(ctx, func(tx store.Tx) error {
-		must(t, tx.SetPostMedia(ctx, p.ID, []string{spare.ID}, t2))
+		must(t, tx.SetPostMedia(ctx, p.ID, links(spare.ID), t2))
 		return boom
 	})
 	if !errors.Is(err, boom) {
@@ -168,7 +177,7 @@ func testMediaUse(t *testing.T, s store.Store) {
 	if u := uses(vid.ID); len(u) != 1 {
 		t.Errorf("rolled back SetPostMedia changed the links: %v", u)
 	}
-	wantCode(t, s.InTx(ctx, func(tx store.Tx) error { return tx.SetPostMedia(ctx, p.ID, []string{"no-such-media"}, t2) }), herald.ENOTFOUND)
+	wantCode(t, s.InTx(ctx, func(tx store.Tx) error { return tx.SetPostMedia(ctx, p.ID, links("no-such-media"), t2) }), herald.ENOTFOUND)
 
 	// Unused: no post uses it and it was touched before the cutoff.
 	unused, err := s.FindUnusedMedia(ctx, t2.Add(time.Millisecond), 10)
@@ -214,7 +223,7 @@ func testMediaUse(t *testing.T, s store.Store) {
 	wantCode(t, s.DeleteMedia(ctx, vid.ID), herald.ENOTFOUND)
 
 	// Deleting a post releases its files.
-	must(t, s.InTx(ctx, func(tx store.Tx) error { return tx.SetPostMedia(ctx, p.ID, []string{spare.ID}, t2) }))
+	must(t, s.InTx(ctx, func(tx store.Tx) error { return tx.SetPostMedia(ctx, p.ID, links(spare.ID), t2) }))
 	must(t, s.DeletePost(ctx, p.ID))
 	if u := uses(spare.ID); len(u) != 0 {
 		t.Errorf("FindMediaUses after DeletePost = %v", u)
@@ -301,7 +310,7 @@ func testMediaDeleteRace(t *testing.T, s store.Store) {
 		using, rel, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
 		go func() {
 			done <- s.InTx(ctx, func(tx store.Tx) error {
-				err := tx.SetPostMedia(ctx, p.ID, []string{id}, now)
+				err := tx.SetPostMedia(ctx, p.ID, links(id), now)
 				close(using)
 				<-rel
 				return err
