@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		"Transactions":     testTransactions,
 		"ConcurrentWrites": testConcurrentWrites,
 		"Media":            testMedia, "MediaUse": testMediaUse, "MediaBlobs": testMediaBlobs, "MediaDeleteRace": testMediaDeleteRace, // media.go
+		"PostMedia": testPostMedia, // postmedia.go
 		// guarantees.go
 		"ClaimOnce": testClaimOnce, "ClaimAfterVersionBump": testClaimAfterVersionBump, "ClaimWaitsForLockPost": testClaimWaitsForLockPost,
 		"LockSocialProfile": testLockSocialProfile, "LeaseRenewal": testLeaseRenewal, "QuotaCount": testQuotaCount,
