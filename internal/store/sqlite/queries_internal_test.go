@@ -68,7 +68,7 @@ func TestFindPostsQueriesPerPage(t *testing.T) {
 		must(s.CreateMedia(ctx, m))
 		for range 10 {
 			p := &herald.Post{ID: herald.NewID(), WorkspaceID: w.ID, CreatedBy: u.ID, PostType: herald.PostTypeRegular, Status: herald.StatusDraft,
-				Media: []herald.PostMedia{{MediaID: m.ID, SourceURL: "https://src/" + m.ID}, {MediaID: m.ID, SourceURL: "https://src/again"}},
+				Media:     []herald.PostMedia{{MediaID: m.ID, SourceURL: "https://src/" + m.ID}, {MediaID: m.ID, SourceURL: "https://src/again"}},
 				CreatedAt: now.Add(time.Duration(i) * time.Second), UpdatedAt: now}
 			for _, pr := range profiles {
 				p.Targets = append(p.Targets, &herald.PostTarget{ID: herald.NewID(), PostID: p.ID, SocialProfileID: pr.ID, Provider: pr.Provider, State: herald.TargetDraft, UpdatedAt: now})
