@@ -695,6 +695,46 @@ func TestMediaCollectorStartStop(t *testing.T) {
 	c.Stop() // idempotent
 }
 
+// TestDeletedMediaLeavesPublishedPosts: a file that only published posts
+// use may be deleted, and those posts then no longer name it (their media
+// were also kept in a JSON column that went on naming deleted files).
+func TestDeletedMediaLeavesPublishedPosts(t *testing.T) {
+	t.Parallel()
+	f := setupMedia(t, mediaOptions{})
+	ctx := context.Background()
+	ws := "?workspaceId=" + f.ws
+	var files []mediaBody
+	for i, alt := range []string{"kept", "deleted", "also kept"} {
+		st, b := f.upload(t, "x.png", pngOf(t, 10+i, 10), alt, false)
+		if st != 201 {
+			t.Fatalf("upload = %d %s", st, b)
+		}
+		files = append(files, decode[mediaBody](t, b))
+	}
+	id := decode[map[string]string](t, f.ok("POST", base+"/post"+ws, map[string]any{"caption": "x",
+		"mediaUrls": []string{files[0].URL, files[1].URL, files[2].URL}}, 201))["id"]
+	p := f.postOf(t, id)
+	p.Status = herald.StatusPosted
+	if err := f.store.UpdatePost(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+
+	f.ok("DELETE", base+"/media/"+files[1].ID, nil, 200)
+	got := f.postOf(t, id)
+	want := []herald.PostMedia{
+		{MediaID: files[0].ID, SourceURL: files[0].URL, Kind: "image", MIME: "image/png", AltText: "kept"},
+		{MediaID: files[2].ID, SourceURL: files[2].URL, Kind: "image", MIME: "image/png", AltText: "also kept"},
+	}
+	if diff := cmp.Diff(want, got.Media); diff != "" {
+		t.Errorf("post media after the file was deleted (-want +got):\n%s", diff)
+	}
+	g := decode[map[string]any](t, f.ok("GET", base+"/post/"+id, nil, 200))
+	creatives := g["posts"].([]any)[0].(map[string]any)["creatives"].([]any)
+	if diff := cmp.Diff([]any{map[string]any{"image": files[0].URL}, map[string]any{"image": files[2].URL}}, creatives); diff != "" {
+		t.Errorf("creatives after the file was deleted (-want +got):\n%s", diff)
+	}
+}
+
 func TestMediaOfAnOlderPostIsStoredWhenItChanges(t *testing.T) {
 	t.Parallel()
 	f := setupMedia(t, mediaOptions{allowPrivate: true})
