@@ -127,18 +127,21 @@ type Post struct {
 	Targets   []*PostTarget
 }
 
-// PostMedia is one attachment of a post group, in order.
+// PostMedia is one attachment of a post group, in order. The store keeps
+// a post's attachments in one place (its links to the library's files);
+// Kind and MIME are read from the file they name.
 type PostMedia struct {
-	// URL is where the file is served (Herald's public URL once stored,
-	// otherwise the source URL).
-	URL string
+	// MediaID is the stored media's id. It is "" only for an attachment
+	// saved before Herald stored files, which names its SourceURL alone.
+	MediaID string
 	// SourceURL is the URL the user gave.
 	SourceURL string
-	// MediaID is the stored media's id, if Herald holds the file.
-	MediaID string
-	// Kind is "image" or "video".
-	Kind    string
-	MIME    string
+	// Kind ("image" or "video") and MIME are the stored file's ("" without
+	// one).
+	Kind string
+	MIME string
+	// AltText is the post's description of the file: the library's alt text
+	// when the file was attached, kept if the library's alt text changes.
 	AltText string
 }
 

@@ -188,12 +188,12 @@ func sqliteInsert(ctx context.Context, tx *sql.Tx, s *Seed, posts []postRow, tar
 	const per = 500 // rows per statement, well under SQLite's 32,766 parameters
 	for i := 0; i < len(posts); i += per {
 		chunk := posts[i:min(i+per, len(posts))]
-		args := make([]any, 0, len(chunk)*11)
+		args := make([]any, 0, len(chunk)*10)
 		for _, p := range chunk {
-			args = append(args, p.id, s.WorkspaceID, s.UserID, herald.PostTypeRegular, p.status, p.caption, "[]", p.scheduledAt, 0, p.createdAt, p.createdAt)
+			args = append(args, p.id, s.WorkspaceID, s.UserID, herald.PostTypeRegular, p.status, p.caption, p.scheduledAt, 0, p.createdAt, p.createdAt)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO posts (id, workspace_id, created_by, post_type, status, caption, media, scheduled_at, version, created_at, updated_at) VALUES `+
-			values(len(chunk), 11), args...); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO posts (id, workspace_id, created_by, post_type, status, caption, scheduled_at, version, created_at, updated_at) VALUES `+
+			values(len(chunk), 10), args...); err != nil {
 			return fmt.Errorf("insert posts: %w", err)
 		}
 	}
@@ -278,10 +278,10 @@ func pgInsert(ctx context.Context, tx pgx.Tx, s *Seed, posts []postRow, targets 
 		}
 	}
 	_, err := tx.CopyFrom(ctx, pgx.Identifier{"posts"},
-		[]string{"id", "workspace_id", "created_by", "post_type", "status", "caption", "media", "scheduled_at", "version", "created_at", "updated_at"},
+		[]string{"id", "workspace_id", "created_by", "post_type", "status", "caption", "scheduled_at", "version", "created_at", "updated_at"},
 		pgx.CopyFromSlice(len(posts), func(i int) ([]any, error) {
 			p := posts[i]
-			return []any{p.id, s.WorkspaceID, s.UserID, herald.PostTypeRegular, p.status, p.caption, "[]", p.scheduledAt, int64(0), p.createdAt, p.createdAt}, nil
+			return []any{p.id, s.WorkspaceID, s.UserID, herald.PostTypeRegular, p.status, p.caption, p.scheduledAt, int64(0), p.createdAt, p.createdAt}, nil
 		}))
 	if err != nil {
 		return fmt.Errorf("copy posts: %w", err)

@@ -245,23 +245,24 @@ func TestMediaURLsAreDownloadedStoredAndServed(t *testing.T) {
 		body       []byte
 	}{{"image/png", "image", pic}, {"video/mp4", "video", clip}} {
 		m := p.Media[i]
-		if m.MediaID == "" || m.SourceURL != urls[i] || m.MIME != want.mime || m.Kind != want.kind || !strings.HasPrefix(m.URL, "https://herald.test/media/"+m.MediaID+".") {
-			t.Errorf("media[%d] = %+v", i, m)
+		mu := f.app.PostMediaURL(m)
+		if m.MediaID == "" || m.SourceURL != urls[i] || m.MIME != want.mime || m.Kind != want.kind || !strings.HasPrefix(mu, "https://herald.test/media/"+m.MediaID+".") {
+			t.Errorf("media[%d] = %+v (%s)", i, m, mu)
 		}
-		status, body, h := f.public(t, "GET", m.URL)
+		status, body, h := f.public(t, "GET", mu)
 		if status != 200 || !bytes.Equal(body, want.body) || h.Get("Content-Type") != want.mime || h.Get("Cache-Control") == "" {
-			t.Errorf("GET %s = %d, %d bytes, %q", m.URL, status, len(body), h.Get("Content-Type"))
+			t.Errorf("GET %s = %d, %d bytes, %q", mu, status, len(body), h.Get("Content-Type"))
 		}
 	}
 	// The creatives of the post group are the public URLs.
 	g := decode[map[string]any](t, f.ok("GET", base+"/post/"+p.ID, nil, 200))
 	creatives := g["posts"].([]any)[0].(map[string]any)["creatives"].([]any)
-	if diff := cmp.Diff([]any{map[string]any{"image": p.Media[0].URL}, map[string]any{"video": p.Media[1].URL}}, creatives); diff != "" {
+	if diff := cmp.Diff([]any{map[string]any{"image": f.app.PostMediaURL(p.Media[0])}, map[string]any{"video": f.app.PostMediaURL(p.Media[1])}}, creatives); diff != "" {
 		t.Errorf("creatives (-want +got):\n%s", diff)
 	}
 
 	// The public URL answers HEAD and ranges, without an API key.
-	u := p.Media[0].URL
+	u := f.app.PostMediaURL(p.Media[0])
 	status, body, h := f.public(t, "HEAD", u)
 	if status != 200 || len(body) != 0 || h.Get("Content-Length") != fmt.Sprint(len(pic)) || h.Get("Accept-Ranges") != "bytes" {
 		t.Errorf("HEAD = %d, Content-Length %q, Accept-Ranges %q", status, h.Get("Content-Length"), h.Get("Accept-Ranges"))
@@ -693,6 +694,46 @@ func TestMediaCollectorStartStop(t *testing.T) {
 	c.Stop() // idempotent
 }
 
+// TestDeletedMediaLeavesPublishedPosts: a file that only published posts
+// use may be deleted, and those posts then no longer name it (their media
+// were also kept in a JSON column that went on naming deleted files).
+func TestDeletedMediaLeavesPublishedPosts(t *testing.T) {
+	t.Parallel()
+	f := setupMedia(t, mediaOptions{})
+	ctx := context.Background()
+	ws := "?workspaceId=" + f.ws
+	var files []mediaBody
+	for i, alt := range []string{"kept", "deleted", "also kept"} {
+		st, b := f.upload(t, "x.png", pngOf(t, 10+i, 10), alt, false)
+		if st != 201 {
+			t.Fatalf("upload = %d %s", st, b)
+		}
+		files = append(files, decode[mediaBody](t, b))
+	}
+	id := decode[map[string]string](t, f.ok("POST", base+"/post"+ws, map[string]any{"caption": "x",
+		"mediaUrls": []string{files[0].URL, files[1].URL, files[2].URL}}, 201))["id"]
+	p := f.postOf(t, id)
+	p.Status = herald.StatusPosted
+	if err := f.store.UpdatePost(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+
+	f.ok("DELETE", base+"/media/"+files[1].ID, nil, 200)
+	got := f.postOf(t, id)
+	want := []herald.PostMedia{
+		{MediaID: files[0].ID, SourceURL: files[0].URL, Kind: "image", MIME: "image/png", AltText: "kept"},
+		{MediaID: files[2].ID, SourceURL: files[2].URL, Kind: "image", MIME: "image/png", AltText: "also kept"},
+	}
+	if diff := cmp.Diff(want, got.Media); diff != "" {
+		t.Errorf("post media after the file was deleted (-want +got):\n%s", diff)
+	}
+	g := decode[map[string]any](t, f.ok("GET", base+"/post/"+id, nil, 200))
+	creatives := g["posts"].([]any)[0].(map[string]any)["creatives"].([]any)
+	if diff := cmp.Diff([]any{map[string]any{"image": files[0].URL}, map[string]any{"image": files[2].URL}}, creatives); diff != "" {
+		t.Errorf("creatives after the file was deleted (-want +got):\n%s", diff)
+	}
+}
+
 func TestMediaOfAnOlderPostIsStoredWhenItChanges(t *testing.T) {
 	t.Parallel()
 	f := setupMedia(t, mediaOptions{allowPrivate: true})
@@ -705,7 +746,7 @@ func TestMediaOfAnOlderPostIsStoredWhenItChanges(t *testing.T) {
 		t.Fatalf("members: %v", err)
 	}
 	p := &herald.Post{ID: herald.NewID(), WorkspaceID: f.ws, CreatedBy: u0[0].UserID, PostType: herald.PostTypeRegular, Status: herald.StatusDraft,
-		Caption: "old", Media: []herald.PostMedia{{URL: u, SourceURL: u, Kind: "image"}}, CreatedAt: now, UpdatedAt: now, Targets: []*herald.PostTarget{}}
+		Caption: "old", Media: []herald.PostMedia{{SourceURL: u}}, CreatedAt: now, UpdatedAt: now, Targets: []*herald.PostTarget{}}
 	if err := f.store.CreatePost(context.Background(), p); err != nil {
 		t.Fatal(err)
 	}

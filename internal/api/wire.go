@@ -283,10 +283,10 @@ type postGroupResponse struct {
 func toPostGroup(a *app.App, p *herald.Post) postGroupResponse {
 	creatives := make([]creative, 0, len(p.Media))
 	for _, m := range p.Media {
-		if m.Kind == "video" {
-			creatives = append(creatives, creative{Video: m.URL})
+		if u := a.PostMediaURL(m); m.Kind == "video" {
+			creatives = append(creatives, creative{Video: u})
 		} else {
-			creatives = append(creatives, creative{Image: m.URL})
+			creatives = append(creatives, creative{Image: u})
 		}
 	}
 	r := postGroupResponse{ID: p.ID, PostType: p.PostType, Status: string(p.Status), ScheduledAt: timePtr(p.ScheduledAt),

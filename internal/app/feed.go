@@ -44,7 +44,7 @@ func (a *App) FeedDocument(ctx context.Context, profileID, format string) ([]byt
 				it.Published = *t.PublishedAt
 			}
 			for _, m := range post.Media {
-				it.Media = append(it.Media, provider.Media{Kind: m.Kind, MIME: m.MIME, URL: m.URL})
+				it.Media = append(it.Media, provider.Media{Kind: m.Kind, MIME: m.MIME, URL: a.PostMediaURL(m)})
 			}
 			items = append(items, it)
 		}

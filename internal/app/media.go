@@ -121,7 +121,21 @@ const MediaPath = "/media/"
 // MediaURL returns the public, unguessable URL of a stored file: its id is
 // 124 random bits.
 func (a *Services) MediaURL(m *herald.Media) string {
-	return a.cfg.PublicURL + MediaPath + m.ID + "." + mediaExt[m.MIME]
+	return a.mediaURL(m.ID, m.MIME)
+}
+
+// PostMediaURL returns where a post's attachment is served: the stored
+// file's public URL, or the source URL of an attachment saved before Herald
+// stored files.
+func (a *Services) PostMediaURL(m herald.PostMedia) string {
+	if m.MediaID == "" {
+		return m.SourceURL
+	}
+	return a.mediaURL(m.MediaID, m.MIME)
+}
+
+func (a *Services) mediaURL(id, mime string) string {
+	return a.cfg.PublicURL + MediaPath + id + "." + mediaExt[mime]
 }
 
 // mediaIDFromURL returns the id of a file of this Herald named by raw.
@@ -191,16 +205,9 @@ func formatBytes(n int64) string {
 
 // ---- storing files
 
-func infoOf(m *herald.Media) media.Info {
-	return media.Info{SHA256: m.SHA256, MIME: m.MIME, Kind: m.Kind, Size: m.Size, Width: m.Width, Height: m.Height, Frames: m.Frames,
-		Duration: m.Duration, FPS: m.FPS, VideoCodec: m.VideoCodec, AudioCodec: m.AudioCodec, Orientation: m.Orientation, Rotation: m.Rotation}
-}
-
 func (a *Services) newMedia(workspaceID string, info *media.Info) *herald.Media {
 	now := a.Now()
-	return &herald.Media{ID: herald.NewID(), WorkspaceID: workspaceID, SHA256: info.SHA256, MIME: info.MIME, Kind: info.Kind, Size: info.Size,
-		Width: info.Width, Height: info.Height, Frames: info.Frames, Duration: info.Duration, FPS: info.FPS, VideoCodec: info.VideoCodec,
-		AudioCodec: info.AudioCodec, Orientation: info.Orientation, Rotation: info.Rotation, CreatedAt: now, TouchedAt: now}
+	return &herald.Media{ID: herald.NewID(), WorkspaceID: workspaceID, MediaInfo: *info, CreatedAt: now, TouchedAt: now}
 }
 
 // errBlobVanished means the collector deleted a blob as the same bytes were
@@ -315,8 +322,7 @@ func (a *App) adoptMedia(ctx context.Context, ms *MediaService, workspaceID, use
 	} else if err != nil {
 		return nil, err
 	}
-	m := a.newMedia(workspaceID, &media.Info{SHA256: src.SHA256, MIME: src.MIME, Kind: src.Kind, Size: src.Size, Width: src.Width, Height: src.Height,
-		Frames: src.Frames, Duration: src.Duration, FPS: src.FPS, VideoCodec: src.VideoCodec, AudioCodec: src.AudioCodec, Orientation: src.Orientation, Rotation: src.Rotation})
+	m := a.newMedia(workspaceID, &src.MediaInfo)
 	m.SourceURL, m.CreatedBy = raw, userID
 	if src.WorkspaceID == workspaceID {
 		// Only the bytes are public; alt text is library text of the
@@ -338,7 +344,7 @@ type preparedMedia struct {
 func (a *App) prepared(items []*herald.Media, sources []string) *preparedMedia {
 	pm := &preparedMedia{items: items, list: make([]herald.PostMedia, len(items))}
 	for i, m := range items {
-		pm.list[i] = herald.PostMedia{URL: a.MediaURL(m), SourceURL: sources[i], MediaID: m.ID, Kind: m.Kind, MIME: m.MIME, AltText: m.AltText}
+		pm.list[i] = herald.PostMedia{SourceURL: sources[i], MediaID: m.ID, Kind: m.Kind, MIME: m.MIME, AltText: m.AltText}
 	}
 	return pm
 }
@@ -478,17 +484,17 @@ func mediaStored(list []herald.PostMedia) bool {
 	return true
 }
 
-// linkPostMedia records in tx which files the post uses, so that they are
-// neither deleted nor collected while it does.
+// linkPostMedia records in tx the post's media, so that its files are
+// neither deleted nor collected while it uses them.
 func (a *App) linkPostMedia(ctx context.Context, tx store.Tx, p *herald.Post) error {
-	ids := make([]string, 0, len(p.Media))
-	for _, m := range p.Media {
-		if m.MediaID != "" {
-			ids = append(ids, m.MediaID)
-		}
-	}
-	err := tx.SetPostMedia(ctx, p.ID, ids, a.Now())
-	if herald.ErrorCode(err) == herald.ENOTFOUND {
+	return mediaGone(tx.SetPostMedia(ctx, p.ID, p.Media, a.Now()))
+}
+
+// mediaGone turns the store's error for a file deleted between the checks
+// of a post's media and the transaction that saves the post into a
+// conflict the caller can retry.
+func mediaGone(err error) error {
+	if errors.Is(err, store.ErrNoSuchMedia) {
 		return &herald.Error{Code: herald.ECONFLICT, Message: "A file of this post was deleted while the post was saved; send the request again.", Err: err}
 	}
 	return err
@@ -528,15 +534,14 @@ func (a *App) applyMediaRules(ctx context.Context, items []*herald.Media, source
 				}
 				return err
 			}
-			infos[i] = infoOf(use)
+			infos[i] = use.MediaInfo
 		}
 		if vs := media.CheckRules(rules, infos); len(vs) > 0 {
 			msgs := make([]string, len(vs))
 			for j, v := range vs {
 				field := v.Field
-				var i int
-				if _, err := fmt.Sscanf(field, media.MediaField+"[%d]", &i); err == nil && i >= 0 && i < len(sources) {
-					field = fmt.Sprintf("%s (%s)", field, sources[i])
+				if v.Index >= 0 && v.Index < len(sources) {
+					field = fmt.Sprintf("%s (%s)", field, sources[v.Index])
 				}
 				msgs[j] = fmt.Sprintf("%s: %s: %s", v.Network, field, v.Rule)
 			}
@@ -556,7 +561,7 @@ func (a *Services) mediaFor(ctx context.Context, m *herald.Media, rules provider
 	} else if herald.ErrorCode(err) != herald.ENOTFOUND {
 		return nil, err
 	}
-	target, ok := media.PlanDerivative(rules, infoOf(m))
+	target, ok := media.PlanDerivative(rules, m.MediaInfo)
 	if !ok {
 		return m, nil
 	}
@@ -564,7 +569,7 @@ func (a *Services) mediaFor(ctx context.Context, m *herald.Media, rules provider
 	if err != nil {
 		return nil, err
 	}
-	info, err := media.Derive(ctx, ms.cfg.Store, infoOf(m), target)
+	info, err := media.Derive(ctx, ms.cfg.Store, m.MediaInfo, target)
 	if err != nil {
 		return nil, err
 	}

@@ -96,11 +96,9 @@ func (a *App) CreatePost(ctx context.Context, workspaceID string, in PostInput) 
 		if _, err := a.writer(ctx, tx, workspaceID, "create posts"); err != nil {
 			return err
 		}
+		// The post's media are stored with it (and their files held).
 		if err := tx.CreatePost(ctx, p); err != nil {
-			return err
-		}
-		if err := a.linkPostMedia(ctx, tx, p); err != nil {
-			return err
+			return mediaGone(err)
 		}
 		if p.Status == herald.StatusScheduled {
 			return a.sched.Schedule(ctx, tx, p)

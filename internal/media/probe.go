@@ -10,51 +10,15 @@ import (
 	"image/jpeg"
 	"image/png"
 	"io"
-	"time"
 
 	"golang.org/x/image/webp"
+
+	"github.com/heraldhq/herald"
 )
 
-// Info describes one accepted, stored media file.
-type Info struct {
-	// SHA256 is the lower-case hex SHA-256 of the bytes: the storage key.
-	SHA256 string
-	// MIME is one of the accepted types (MIMEPNG, ..., MIMEQuickTime).
-	MIME string
-	// Kind is KindImage or KindVideo.
-	Kind string
-	// Size is the file's length in bytes.
-	Size int64
-	// Width and Height are the displayed size in pixels: after the EXIF
-	// orientation of a JPEG and the rotation of a video track.
-	Width  int
-	Height int
-	// Frames is 1 for a still image, the number of frames of an animated
-	// GIF or WebP, and the number of video samples of a video (0 if the
-	// container does not say, as in fragmented MP4).
-	Frames int
-	// Duration is a video's length.
-	Duration time.Duration
-	// FPS is a video's average frame rate (0 if unknown).
-	FPS float64
-	// VideoCodec and AudioCodec name the codecs as RFC 6381 codec strings
-	// where the container says enough ("avc1.64001f", "mp4a.40.2"), else the
-	// sample entry's four-character code ("hvc1", "vp09", "Opus"). Each starts
-	// with the four-character code. AudioCodec is "" without an audio track.
-	VideoCodec string
-	AudioCodec string
-	// Orientation is a JPEG's EXIF orientation (1-8; 1 is upright), 0 for
-	// other images and videos.
-	Orientation int
-	// Rotation is a video track's clockwise rotation in degrees (0, 90, 180, 270).
-	Rotation int
-}
-
-// Animated reports whether the file is an image with several frames.
-func (i *Info) Animated() bool { return i.Kind == KindImage && i.Frames > 1 }
-
-// Pixels is Width × Height.
-func (i *Info) Pixels() int64 { return int64(i.Width) * int64(i.Height) }
+// Info is what a file's bytes are, as Probe reads them. It is the domain's
+// herald.MediaInfo, so that a stored herald.Media carries it as it is.
+type Info = herald.MediaInfo
 
 // Probe decides the type of the size bytes in r from their content and reads
 // their properties. It never decodes pixels or video samples, reads only what

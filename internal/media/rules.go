@@ -16,7 +16,8 @@ const MediaField = "mediaUrls"
 
 // CheckRules checks a post's media against one network's rules and returns
 // every broken rule (nil if none). Post-level rules (count, mixing, required
-// media) name the field "mediaUrls"; file-level rules name "mediaUrls[i]".
+// media) name the field "mediaUrls" and have Index -1; file-level rules name
+// "mediaUrls[i]" and have Index i.
 // Zero limits in r mean "no limit known" and are not checked.
 //
 // Aspect-ratio limits (MinAspect, MaxAspect) apply to images only: the rule
@@ -25,8 +26,14 @@ const MediaField = "mediaUrls"
 func CheckRules(r provider.Rules, items []Info) []*provider.Violation {
 	network := r.Network
 	var vs []*provider.Violation
-	add := func(field, format string, args ...any) {
-		vs = append(vs, &provider.Violation{Network: network, Field: field, Rule: fmt.Sprintf(format, args...)})
+	// add records a broken rule of the file at index, or of the post's
+	// media as a whole when index is -1.
+	add := func(index int, format string, args ...any) {
+		field := MediaField
+		if index >= 0 {
+			field = fmt.Sprintf("%s[%d]", MediaField, index)
+		}
+		vs = append(vs, &provider.Violation{Network: network, Field: field, Index: index, Rule: fmt.Sprintf(format, args...)})
 	}
 	images, videos := 0, 0
 	for _, it := range items {
@@ -38,56 +45,55 @@ func CheckRules(r provider.Rules, items []Info) []*provider.Violation {
 		}
 	}
 	if r.MediaRequired && len(items) == 0 {
-		add(MediaField, "a post needs at least one image or video")
+		add(-1, "a post needs at least one image or video")
 	}
 	if !r.MixImagesAndVideos && images > 0 && videos > 0 {
-		add(MediaField, "images and videos cannot be mixed in one post")
+		add(-1, "images and videos cannot be mixed in one post")
 	}
 	if r.MaxImages > 0 && images > r.MaxImages {
-		add(MediaField, "at most %s per post (this post has %d)", plural(r.MaxImages, "image"), images)
+		add(-1, "at most %s per post (this post has %d)", plural(r.MaxImages, "image"), images)
 	}
 	if r.MaxVideos > 0 && videos > r.MaxVideos {
-		add(MediaField, "at most %s per post (this post has %d)", plural(r.MaxVideos, "video"), videos)
+		add(-1, "at most %s per post (this post has %d)", plural(r.MaxVideos, "video"), videos)
 	}
 	for i, it := range items {
-		field := fmt.Sprintf("%s[%d]", MediaField, i)
 		switch it.Kind {
 		case KindImage:
 			if len(r.ImageTypes) > 0 && !slices.Contains(r.ImageTypes, it.MIME) {
-				add(field, "%s images are not accepted (accepted: %s)", formatName(it.MIME), typeList(r.ImageTypes))
+				add(i, "%s images are not accepted (accepted: %s)", formatName(it.MIME), typeList(r.ImageTypes))
 			}
 			limit, what := r.ImageMaxBytes, "images"
 			if it.MIME == MIMEGIF && r.GIFMaxBytes > 0 {
 				limit, what = r.GIFMaxBytes, "GIFs"
 			}
 			if limit > 0 && it.Size > limit {
-				add(field, "the file is %s; %s may be at most %s", formatBytes(it.Size), what, formatBytes(limit))
+				add(i, "the file is %s; %s may be at most %s", formatBytes(it.Size), what, formatBytes(limit))
 			}
 			if (r.ImageMaxWidth > 0 && it.Width > r.ImageMaxWidth) || (r.ImageMaxHeight > 0 && it.Height > r.ImageMaxHeight) {
-				add(field, "the image is %d×%d pixels; the largest allowed is %s×%s", it.Width, it.Height, orAny(r.ImageMaxWidth), orAny(r.ImageMaxHeight))
+				add(i, "the image is %d×%d pixels; the largest allowed is %s×%s", it.Width, it.Height, orAny(r.ImageMaxWidth), orAny(r.ImageMaxHeight))
 			}
 			if it.Width > 0 && it.Height > 0 {
 				ratio := float64(it.Width) / float64(it.Height)
 				const eps = 0.005 // rounding of published ratios such as 1.91:1
 				if (r.MinAspect > 0 && ratio < r.MinAspect-eps) || (r.MaxAspect > 0 && ratio > r.MaxAspect+eps) {
-					add(field, "the image's shape (width ÷ height = %.2f) is outside the allowed %s", ratio, aspectRange(r.MinAspect, r.MaxAspect))
+					add(i, "the image's shape (width ÷ height = %.2f) is outside the allowed %s", ratio, aspectRange(r.MinAspect, r.MaxAspect))
 				}
 			}
 		case KindVideo:
 			if len(r.VideoTypes) > 0 && !slices.Contains(r.VideoTypes, it.MIME) {
-				add(field, "%s videos are not accepted (accepted: %s)", formatName(it.MIME), typeList(r.VideoTypes))
+				add(i, "%s videos are not accepted (accepted: %s)", formatName(it.MIME), typeList(r.VideoTypes))
 			}
 			if r.VideoMaxBytes > 0 && it.Size > r.VideoMaxBytes {
-				add(field, "the file is %s; videos may be at most %s", formatBytes(it.Size), formatBytes(r.VideoMaxBytes))
+				add(i, "the file is %s; videos may be at most %s", formatBytes(it.Size), formatBytes(r.VideoMaxBytes))
 			}
 			if r.VideoMinDuration > 0 && it.Duration < r.VideoMinDuration {
-				add(field, "the video is %s long; the shortest allowed is %s", formatDuration(it.Duration), formatDuration(r.VideoMinDuration))
+				add(i, "the video is %s long; the shortest allowed is %s", formatDuration(it.Duration), formatDuration(r.VideoMinDuration))
 			}
 			if r.VideoMaxDuration > 0 && it.Duration > r.VideoMaxDuration {
-				add(field, "the video is %s long; the longest allowed is %s", formatDuration(it.Duration), formatDuration(r.VideoMaxDuration))
+				add(i, "the video is %s long; the longest allowed is %s", formatDuration(it.Duration), formatDuration(r.VideoMaxDuration))
 			}
 		default:
-			add(field, "not an image or a video")
+			add(i, "not an image or a video")
 		}
 	}
 	return vs

@@ -35,30 +35,30 @@ func TestCheckRules(t *testing.T) {
 		{"within bluesky's limits", bluesky, []Info{img(MIMEJPEG, 900_000, 2000, 1500), img(MIMEPNG, 1000, 10, 10)}, nil},
 		{"no media where none is required", bluesky, nil, nil},
 		{"media required", instagram, nil, []*provider.Violation{
-			{Network: "instagram", Field: "mediaUrls", Rule: "a post needs at least one image or video"}}},
+			{Network: "instagram", Field: "mediaUrls", Index: -1, Rule: "a post needs at least one image or video"}}},
 		{"too many images", bluesky, []Info{img(MIMEPNG, 1, 1, 1), img(MIMEPNG, 1, 1, 1), img(MIMEPNG, 1, 1, 1), img(MIMEPNG, 1, 1, 1), img(MIMEPNG, 1, 1, 1)}, []*provider.Violation{
-			{Network: "bluesky", Field: "mediaUrls", Rule: "at most 4 images per post (this post has 5)"}}},
+			{Network: "bluesky", Field: "mediaUrls", Index: -1, Rule: "at most 4 images per post (this post has 5)"}}},
 		{"mixing and two videos", bluesky, []Info{img(MIMEPNG, 1, 1, 1), vid(1000, time.Minute), vid(1000, time.Minute)}, []*provider.Violation{
-			{Network: "bluesky", Field: "mediaUrls", Rule: "images and videos cannot be mixed in one post"},
-			{Network: "bluesky", Field: "mediaUrls", Rule: "at most 1 video per post (this post has 2)"}}},
+			{Network: "bluesky", Field: "mediaUrls", Index: -1, Rule: "images and videos cannot be mixed in one post"},
+			{Network: "bluesky", Field: "mediaUrls", Index: -1, Rule: "at most 1 video per post (this post has 2)"}}},
 		{"image too large in bytes and pixels", bluesky, []Info{img(MIMEPNG, 1, 1, 1), img(MIMEJPEG, 2_500_000, 4032, 3024)}, []*provider.Violation{
-			{Network: "bluesky", Field: "mediaUrls[1]", Rule: "the file is 2.5 MB; images may be at most 1 MB"},
-			{Network: "bluesky", Field: "mediaUrls[1]", Rule: "the image is 4032×3024 pixels; the largest allowed is 2000×2000"}}},
+			{Network: "bluesky", Field: "mediaUrls[1]", Index: 1, Rule: "the file is 2.5 MB; images may be at most 1 MB"},
+			{Network: "bluesky", Field: "mediaUrls[1]", Index: 1, Rule: "the image is 4032×3024 pixels; the largest allowed is 2000×2000"}}},
 		{"gif has its own cap", x, []Info{img(MIMEGIF, 10<<20, 500, 500), img(MIMEPNG, 6<<20, 500, 500)}, []*provider.Violation{
-			{Network: "x", Field: "mediaUrls[1]", Rule: "the file is 6 MiB; images may be at most 5 MiB"}}},
+			{Network: "x", Field: "mediaUrls[1]", Index: 1, Rule: "the file is 6 MiB; images may be at most 5 MiB"}}},
 		{"gif over its cap", x, []Info{img(MIMEGIF, 16<<20, 500, 500)}, []*provider.Violation{
-			{Network: "x", Field: "mediaUrls[0]", Rule: "the file is 16 MiB; GIFs may be at most 15 MiB"}}},
+			{Network: "x", Field: "mediaUrls[0]", Index: 0, Rule: "the file is 16 MiB; GIFs may be at most 15 MiB"}}},
 		{"type and shape", instagram, []Info{img(MIMEPNG, 1000, 1000, 2000), img(MIMEJPEG, 1000, 1910, 1000), img(MIMEJPEG, 1000, 800, 1000)}, []*provider.Violation{
-			{Network: "instagram", Field: "mediaUrls[0]", Rule: "PNG images are not accepted (accepted: JPEG)"},
-			{Network: "instagram", Field: "mediaUrls[0]", Rule: "the image's shape (width ÷ height = 0.50) is outside the allowed range 0.80 (4:5) to 1.91"}}},
+			{Network: "instagram", Field: "mediaUrls[0]", Index: 0, Rule: "PNG images are not accepted (accepted: JPEG)"},
+			{Network: "instagram", Field: "mediaUrls[0]", Index: 0, Rule: "the image's shape (width ÷ height = 0.50) is outside the allowed range 0.80 (4:5) to 1.91"}}},
 		{"vertical video is not held to image shapes", instagram, []Info{vid(10_000, 30*time.Second)}, nil},
 		{"video too short and too long", instagram, []Info{vid(1, 2*time.Second)}, []*provider.Violation{
-			{Network: "instagram", Field: "mediaUrls[0]", Rule: "the video is 2 s long; the shortest allowed is 3 s"}}},
+			{Network: "instagram", Field: "mediaUrls[0]", Index: 0, Rule: "the video is 2 s long; the shortest allowed is 3 s"}}},
 		{"video too long and too big", bluesky, []Info{vid(60_000_000, 3*time.Minute+500*time.Millisecond)}, []*provider.Violation{
-			{Network: "bluesky", Field: "mediaUrls[0]", Rule: "the file is 60 MB; videos may be at most 50 MB"},
-			{Network: "bluesky", Field: "mediaUrls[0]", Rule: "the video is 3 min 0.5 s long; the longest allowed is 3 min"}}},
+			{Network: "bluesky", Field: "mediaUrls[0]", Index: 0, Rule: "the file is 60 MB; videos may be at most 50 MB"},
+			{Network: "bluesky", Field: "mediaUrls[0]", Index: 0, Rule: "the video is 3 min 0.5 s long; the longest allowed is 3 min"}}},
 		{"video type", x, []Info{{MIME: MIMEQuickTime, Kind: KindVideo, Size: 1}}, []*provider.Violation{
-			{Network: "x", Field: "mediaUrls[0]", Rule: "QuickTime videos are not accepted (accepted: MP4)"}}},
+			{Network: "x", Field: "mediaUrls[0]", Index: 0, Rule: "QuickTime videos are not accepted (accepted: MP4)"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

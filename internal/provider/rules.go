@@ -55,8 +55,14 @@ type Rules struct {
 // Violation is one broken rule; Error names the network and the rule.
 type Violation struct {
 	Network string
-	Field   string
-	Rule    string
+	// Field is the request field the rule is about: "mediaUrls" for a rule
+	// of the post's media as a whole, "mediaUrls[i]" for a rule of one file.
+	Field string
+	// Index is the position of the file a rule of one file is about (the i
+	// of Field), or -1 for a rule of the post's media as a whole, so that
+	// callers need not parse Field to find the file.
+	Index int
+	Rule  string
 }
 
 func (v *Violation) Error() string {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/heraldhq/herald"
@@ -25,7 +26,8 @@ type MediaQuerier interface {
 	// TouchMedia sets TouchedAt of the given media to at.
 	TouchMedia(ctx context.Context, ids []string, at time.Time) error
 	// DeleteMedia deletes an original with its derived copies and takes it
-	// out of the posts that list it (the caller checks which those are).
+	// out of the posts that list it (the caller checks which those are):
+	// their media no longer name it.
 	DeleteMedia(ctx context.Context, id string) error
 	// LockMedia locks a media row until the transaction ends. A post that
 	// starts using the file locks it too (the foreign key of post_media), so
@@ -36,9 +38,11 @@ type MediaQuerier interface {
 	// copies included.
 	WorkspaceMediaBytes(ctx context.Context, workspaceID string) (int64, error)
 
-	// SetPostMedia makes mediaIDs the post's attachments, in order, and
-	// touches (at) both the media it adds and those it takes away.
-	SetPostMedia(ctx context.Context, postID string, mediaIDs []string, at time.Time) error
+	// SetPostMedia makes media the post's attachments, in order (MediaID,
+	// SourceURL and AltText are stored; Kind and MIME are the file's), and
+	// touches (at) both the media it adds and those it takes away. A
+	// MediaID naming no file is ErrNoSuchMedia (code ENOTFOUND).
+	SetPostMedia(ctx context.Context, postID string, media []herald.PostMedia, at time.Time) error
 	// FindMediaUses lists the posts that use a media file.
 	FindMediaUses(ctx context.Context, mediaID string) ([]MediaUse, error)
 
@@ -61,6 +65,11 @@ type MediaQuerier interface {
 	// transaction, so that a concurrent TouchMediaBlob waits for the outcome.
 	DeleteMediaBlobIfOrphan(ctx context.Context, sha256 string, before time.Time) (bool, error)
 }
+
+// ErrNoSuchMedia is the error (wrapped in a *herald.Error with code
+// ENOTFOUND) of CreatePost and SetPostMedia when an attachment names a media
+// file that does not exist, deleted after the caller last saw it.
+var ErrNoSuchMedia = errors.New("store: the post names a media file that does not exist")
 
 // MediaUse is a post that uses a media file.
 type MediaUse struct {

@@ -127,13 +127,18 @@ type Querier interface {
 	// transaction ends (see LockBrandKit).
 	LockStudioTemplate(ctx context.Context, id string) error
 
-	// CreatePost stores a post group with its targets.
+	// CreatePost stores a post group with its targets and its media, and
+	// touches the media (at CreatedAt); an attachment naming no file is
+	// ErrNoSuchMedia (see SetPostMedia).
 	CreatePost(ctx context.Context, p *herald.Post) error
-	// FindPostByID returns a post group with its targets (Profile set).
+	// FindPostByID returns a post group with its targets (Profile set) and
+	// its media.
 	FindPostByID(ctx context.Context, id string) (*herald.Post, error)
-	// FindPosts lists post groups newest first, with targets.
+	// FindPosts lists post groups newest first, with targets and media,
+	// read with one query each for the whole page.
 	FindPosts(ctx context.Context, f herald.PostFilter) ([]*herald.Post, error)
-	// UpdatePost writes the group's own fields (not its targets).
+	// UpdatePost writes the group's own fields (not its targets, nor its
+	// media: SetPostMedia changes those).
 	UpdatePost(ctx context.Context, p *herald.Post) error
 	DeletePost(ctx context.Context, id string) error
 	CreatePostTarget(ctx context.Context, t *herald.PostTarget) error

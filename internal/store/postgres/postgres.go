@@ -22,7 +22,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -122,6 +124,12 @@ func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 // its own transaction holding an advisory lock, so nodes starting together
 // apply each migration once: the others wait, then find it applied.
 func (s *Store) Migrate(ctx context.Context, now time.Time) ([]string, error) {
+	return s.migrate(ctx, now, math.MaxInt)
+}
+
+// migrate applies the pending migrations up to version last (tests of a
+// migration stop before it).
+func (s *Store) migrate(ctx context.Context, now time.Time, last int) ([]string, error) {
 	sub, err := fs.Sub(migrationFS, "migrations")
 	if err != nil {
 		return nil, err
@@ -130,6 +138,7 @@ func (s *Store) Migrate(ctx context.Context, now time.Time) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	ms = slices.DeleteFunc(ms, func(m sqlstore.Migration) bool { return m.Version > last })
 	return sqlstore.Migrate(ctx, ms, func(ctx context.Context, fn func(sqlstore.DB) error) error {
 		return s.inTx(ctx, func(tx pgx.Tx) error { return fn(dbAdapter{tx}) })
 	}, fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", int64(migrationLockID)), now)

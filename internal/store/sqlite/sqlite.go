@@ -11,10 +11,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"time"
 
 	sqlite3 "modernc.org/sqlite"
@@ -143,6 +145,12 @@ func (s *Store) Path() string { return s.path }
 
 // Migrate applies Herald's pending migrations and returns their names.
 func (s *Store) Migrate(ctx context.Context, now time.Time) ([]string, error) {
+	return s.migrate(ctx, now, math.MaxInt)
+}
+
+// migrate applies the pending migrations up to version last (tests of a
+// migration stop before it).
+func (s *Store) migrate(ctx context.Context, now time.Time, last int) ([]string, error) {
 	sub, err := fs.Sub(migrationFS, "migrations")
 	if err != nil {
 		return nil, err
@@ -151,6 +159,7 @@ func (s *Store) Migrate(ctx context.Context, now time.Time) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	ms = slices.DeleteFunc(ms, func(m sqlstore.Migration) bool { return m.Version > last })
 	return sqlstore.Migrate(ctx, ms, func(ctx context.Context, fn func(sqlstore.DB) error) error {
 		return s.inTx(ctx, func(tx *sql.Tx) error { return fn(dbAdapter{tx}) })
 	}, "", now)

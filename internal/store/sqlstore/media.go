@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/heraldhq/herald"
@@ -121,8 +122,8 @@ func (q *Queries) WorkspaceMediaBytes(ctx context.Context, workspaceID string) (
 }
 
 // SetPostMedia implements store.Querier.
-func (q *Queries) SetPostMedia(ctx context.Context, postID string, mediaIDs []string, at time.Time) error {
-	rows, err := q.query(ctx, `SELECT media_id FROM post_media WHERE post_id = ?`, postID)
+func (q *Queries) SetPostMedia(ctx context.Context, postID string, media []herald.PostMedia, at time.Time) error {
+	rows, err := q.query(ctx, `SELECT media_id FROM post_media WHERE post_id = ? AND media_id IS NOT NULL`, postID)
 	if err != nil {
 		return err
 	}
@@ -142,13 +143,68 @@ func (q *Queries) SetPostMedia(ctx context.Context, postID string, mediaIDs []st
 	if _, err := q.exec(ctx, `DELETE FROM post_media WHERE post_id = ?`, postID); err != nil {
 		return err
 	}
-	for i, id := range mediaIDs {
-		if _, err := q.exec(ctx, `INSERT INTO post_media (post_id, position, media_id) VALUES (?, ?, ?)`, postID, i, id); err != nil {
+	added, err := q.insertPostMedia(ctx, postID, media)
+	if err != nil {
+		return err
+	}
+	return q.TouchMedia(ctx, dedupe(append(touched, added...)), at)
+}
+
+// insertPostMedia links a post to its media, in order, and returns the ids
+// of the stored files it names. A file that does not exist (any more) is
+// store.ErrNoSuchMedia.
+func (q *Queries) insertPostMedia(ctx context.Context, postID string, media []herald.PostMedia) ([]string, error) {
+	ids := make([]string, 0, len(media))
+	for i, m := range media {
+		var id *string
+		if m.MediaID != "" {
+			id = &m.MediaID
+			ids = append(ids, m.MediaID)
+		}
+		_, err := q.w.Exec(ctx, q.sql(`INSERT INTO post_media (post_id, position, media_id, source_url, alt_text) VALUES (?, ?, ?, ?, ?)`),
+			postID, i, id, m.SourceURL, m.AltText)
+		if err != nil && id != nil && q.d.IsForeignKeyViolation != nil && q.d.IsForeignKeyViolation(err) {
+			// The post exists (the caller wrote or locked it): the file
+			// is what is missing.
+			return nil, &herald.Error{Code: herald.ENOTFOUND, Message: "Media not found.", Err: fmt.Errorf("%w: %s: %w", store.ErrNoSuchMedia, m.MediaID, err)}
+		}
+		if err != nil {
+			return nil, q.wrap(err)
+		}
+	}
+	return dedupe(ids), nil
+}
+
+// attachMedia loads the media of posts in one query, in order.
+func (q *Queries) attachMedia(ctx context.Context, posts []*herald.Post) error {
+	if len(posts) == 0 {
+		return nil
+	}
+	byID := make(map[string]*herald.Post, len(posts))
+	args := make([]any, len(posts))
+	for i, p := range posts {
+		byID[p.ID] = p
+		args[i] = p.ID
+		p.Media = []herald.PostMedia{}
+	}
+	rows, err := q.query(ctx, `SELECT pm.post_id, COALESCE(pm.media_id, ''), pm.source_url, pm.alt_text, COALESCE(m.kind, ''), COALESCE(m.mime, '')
+		FROM post_media pm LEFT JOIN media m ON m.id = pm.media_id
+		WHERE pm.post_id IN (`+placeholders(len(posts))+`) ORDER BY pm.post_id, pm.position`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var postID string
+		var m herald.PostMedia
+		if err := rows.Scan(&postID, &m.MediaID, &m.SourceURL, &m.AltText, &m.Kind, &m.MIME); err != nil {
 			return err
 		}
-		touched = append(touched, id)
+		if p := byID[postID]; p != nil {
+			p.Media = append(p.Media, m)
+		}
 	}
-	return q.TouchMedia(ctx, dedupe(touched), at)
+	return rows.Err()
 }
 
 func dedupe(ids []string) []string {

@@ -11,38 +11,6 @@ import (
 	"github.com/heraldhq/herald/internal/store"
 )
 
-// mediaRow is the stored JSON of one attachment; its field names are the
-// column's format and must not change without a migration.
-type mediaRow struct {
-	URL       string `json:"url"`
-	SourceURL string `json:"sourceUrl,omitempty"`
-	MediaID   string `json:"mediaId,omitempty"`
-	Kind      string `json:"kind,omitempty"`
-	MIME      string `json:"mime,omitempty"`
-	AltText   string `json:"altText,omitempty"`
-}
-
-func encodeMedia(m []herald.PostMedia) string {
-	rows := make([]mediaRow, len(m))
-	for i, v := range m {
-		rows[i] = mediaRow(v)
-	}
-	b, _ := json.Marshal(rows)
-	return string(b)
-}
-
-func decodeMedia(s string) ([]herald.PostMedia, error) {
-	var rows []mediaRow
-	if err := json.Unmarshal([]byte(s), &rows); err != nil {
-		return nil, fmt.Errorf("corrupt media column: %w", err)
-	}
-	out := make([]herald.PostMedia, len(rows))
-	for i, r := range rows {
-		out[i] = herald.PostMedia(r)
-	}
-	return out, nil
-}
-
 func encodeOptions(o herald.PostOptions) string {
 	if o == nil {
 		return "{}"
@@ -51,19 +19,15 @@ func encodeOptions(o herald.PostOptions) string {
 	return string(b)
 }
 
-const postCols = `id, workspace_id, created_by, post_type, status, caption, media, options, scheduled_at, version, created_at, updated_at`
+const postCols = `id, workspace_id, created_by, post_type, status, caption, options, scheduled_at, version, created_at, updated_at`
 
 func scanPost(row Row) (*herald.Post, error) {
 	var p herald.Post
-	var status, media, options string
+	var status, options string
 	var scheduled *int64
 	var version, created, updated int64
-	if err := row.Scan(&p.ID, &p.WorkspaceID, &p.CreatedBy, &p.PostType, &status, &p.Caption, &media, &options, &scheduled, &version, &created, &updated); err != nil {
+	if err := row.Scan(&p.ID, &p.WorkspaceID, &p.CreatedBy, &p.PostType, &status, &p.Caption, &options, &scheduled, &version, &created, &updated); err != nil {
 		return nil, notFound("Post", err)
-	}
-	var err error
-	if p.Media, err = decodeMedia(media); err != nil {
-		return nil, err
 	}
 	if err := json.Unmarshal([]byte(options), &p.Options); err != nil {
 		return nil, fmt.Errorf("corrupt options column: %w", err)
@@ -99,8 +63,8 @@ func scanTarget(row Row) (*herald.PostTarget, error) {
 
 // CreatePost implements store.Querier.
 func (q *Queries) CreatePost(ctx context.Context, p *herald.Post) error {
-	if _, err := q.exec(ctx, `INSERT INTO posts (`+postCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		p.ID, p.WorkspaceID, p.CreatedBy, p.PostType, string(p.Status), p.Caption, encodeMedia(p.Media), encodeOptions(p.Options), msPtr(p.ScheduledAt),
+	if _, err := q.exec(ctx, `INSERT INTO posts (`+postCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, p.WorkspaceID, p.CreatedBy, p.PostType, string(p.Status), p.Caption, encodeOptions(p.Options), msPtr(p.ScheduledAt),
 		p.Version, ms(p.CreatedAt), ms(p.UpdatedAt)); err != nil {
 		return err
 	}
@@ -109,7 +73,11 @@ func (q *Queries) CreatePost(ctx context.Context, p *herald.Post) error {
 			return err
 		}
 	}
-	return nil
+	ids, err := q.insertPostMedia(ctx, p.ID, p.Media)
+	if err != nil {
+		return err
+	}
+	return q.TouchMedia(ctx, ids, p.CreatedAt)
 }
 
 // CreatePostTarget implements store.Querier.
@@ -138,7 +106,7 @@ func (q *Queries) FindPostByID(ctx context.Context, id string) (p *herald.Post, 
 		if p, err = scanPost(q.queryRow(ctx, `SELECT `+postCols+` FROM posts WHERE id = ?`, id)); err != nil {
 			return err
 		}
-		return q.attachTargets(ctx, []*herald.Post{p})
+		return q.attach(ctx, []*herald.Post{p})
 	})
 	if err != nil {
 		return nil, err
@@ -187,12 +155,21 @@ func (q *Queries) FindPosts(ctx context.Context, f herald.PostFilter) ([]*herald
 		if posts, err = collect(q, ctx, scanPost, s, args...); err != nil {
 			return err
 		}
-		return q.attachTargets(ctx, posts)
+		return q.attach(ctx, posts)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return posts, nil
+}
+
+// attach loads the targets and the media of posts: one query each, however
+// many posts there are.
+func (q *Queries) attach(ctx context.Context, posts []*herald.Post) error {
+	if err := q.attachTargets(ctx, posts); err != nil {
+		return err
+	}
+	return q.attachMedia(ctx, posts)
 }
 
 // attachTargets loads the targets of posts in one query.
@@ -222,8 +199,8 @@ func (q *Queries) attachTargets(ctx context.Context, posts []*herald.Post) error
 
 // UpdatePost implements store.Querier.
 func (q *Queries) UpdatePost(ctx context.Context, p *herald.Post) error {
-	return q.execOne(ctx, "Post", `UPDATE posts SET status = ?, caption = ?, media = ?, options = ?, scheduled_at = ?, version = ?, updated_at = ? WHERE id = ?`,
-		string(p.Status), p.Caption, encodeMedia(p.Media), encodeOptions(p.Options), msPtr(p.ScheduledAt), p.Version, ms(p.UpdatedAt), p.ID)
+	return q.execOne(ctx, "Post", `UPDATE posts SET status = ?, caption = ?, options = ?, scheduled_at = ?, version = ?, updated_at = ? WHERE id = ?`,
+		string(p.Status), p.Caption, encodeOptions(p.Options), msPtr(p.ScheduledAt), p.Version, ms(p.UpdatedAt), p.ID)
 }
 
 // DeletePost implements store.Querier.

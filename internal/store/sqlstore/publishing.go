@@ -58,12 +58,20 @@ func (q *Queries) LockSocialProfile(ctx context.Context, id string) error {
 
 // FindPostsPublishedTo implements store.Querier.
 func (q *Queries) FindPostsPublishedTo(ctx context.Context, profileID string, limit int) ([]*herald.Post, error) {
-	posts, err := collect(q, ctx, scanPost, `SELECT `+prefixed("p.", postCols)+` FROM posts p JOIN post_targets t ON t.post_id = p.id
-		WHERE t.social_profile_id = ? AND t.state = 'published' ORDER BY t.published_at DESC, p.id DESC LIMIT ?`, profileID, limit)
+	var posts []*herald.Post
+	err := q.consistent(ctx, func(q *Queries) error {
+		var err error
+		posts, err = collect(q, ctx, scanPost, `SELECT `+prefixed("p.", postCols)+` FROM posts p JOIN post_targets t ON t.post_id = p.id
+			WHERE t.social_profile_id = ? AND t.state = 'published' ORDER BY t.published_at DESC, p.id DESC LIMIT ?`, profileID, limit)
+		if err != nil {
+			return err
+		}
+		return q.attach(ctx, posts)
+	})
 	if err != nil {
 		return nil, err
 	}
-	return posts, q.attachTargets(ctx, posts)
+	return posts, nil
 }
 
 // FindAllSocialProfiles implements store.Querier.

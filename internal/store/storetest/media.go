@@ -14,14 +14,23 @@ import (
 )
 
 func newMedia(ws string, at time.Time, sha byte, size int64) *herald.Media {
-	return &herald.Media{ID: herald.NewID(), WorkspaceID: ws, SHA256: strings.Repeat(string("0123456789abcdef"[sha%16]), 64), MIME: "image/png", Kind: "image",
-		Size: size, Width: 1200, Height: 800, Frames: 1, SourceURL: "https://cdn.example/a.png", CreatedBy: "u", CreatedAt: at, TouchedAt: at}
+	return &herald.Media{ID: herald.NewID(), WorkspaceID: ws, MediaInfo: herald.MediaInfo{SHA256: strings.Repeat(string("0123456789abcdef"[sha%16]), 64), MIME: "image/png", Kind: "image",
+		Size: size, Width: 1200, Height: 800, Frames: 1}, SourceURL: "https://cdn.example/a.png", CreatedBy: "u", CreatedAt: at, TouchedAt: at}
 }
 
 func mediaIDs(ms []*herald.Media) []string {
 	out := make([]string, len(ms))
 	for i, m := range ms {
 		out[i] = m.ID
+	}
+	return out
+}
+
+// links names the stored files ids as a post's attachments, in order.
+func links(ids ...string) []herald.PostMedia {
+	out := make([]herald.PostMedia, len(ids))
+	for i, id := range ids {
+		out[i] = herald.PostMedia{MediaID: id, SourceURL: "https://src.example/" + id}
 	}
 	return out
 }
@@ -33,9 +42,9 @@ func testMedia(t *testing.T, s store.Store) {
 
 	img := newMedia(f.ws.ID, now, 1, 1000)
 	img.AltText, img.Orientation = "A cat 🐈", 6
-	vid := &herald.Media{ID: herald.NewID(), WorkspaceID: f.ws.ID, SHA256: strings.Repeat("2", 64), MIME: "video/mp4", Kind: "video", Size: 5000,
+	vid := &herald.Media{ID: herald.NewID(), WorkspaceID: f.ws.ID, MediaInfo: herald.MediaInfo{SHA256: strings.Repeat("2", 64), MIME: "video/mp4", Kind: "video", Size: 5000,
 		Width: 1080, Height: 1920, Frames: 900, Duration: 30*time.Second + 40*time.Millisecond, FPS: 29.97, VideoCodec: "avc1.64001f", AudioCodec: "mp4a.40.2",
-		Rotation: 90, FileName: "clip.mp4", CreatedBy: f.user.ID, CreatedAt: now.Add(time.Minute), TouchedAt: now.Add(time.Minute)}
+		Rotation: 90}, FileName: "clip.mp4", CreatedBy: f.user.ID, CreatedAt: now.Add(time.Minute), TouchedAt: now.Add(time.Minute)}
 	must(t, s.CreateMedia(ctx, img))
 	must(t, s.CreateMedia(ctx, vid))
 	for _, want := range []*herald.Media{img, vid} {
@@ -138,7 +147,7 @@ func testMediaUse(t *testing.T, s store.Store) {
 	}
 
 	t1 := now.Add(time.Hour)
-	must(t, s.InTx(ctx, func(tx store.Tx) error { return tx.SetPostMedia(ctx, p.ID, []string{img.ID, vid.ID, img.ID}, t1) }))
+	must(t, s.InTx(ctx, func(tx store.Tx) error { return tx.SetPostMedia(ctx, p.ID, links(img.ID, vid.ID, img.ID), t1) }))
 	if diff := cmp.Diff([]store.MediaUse{{PostID: p.ID, Status: herald.StatusScheduled}}, uses(img.ID)); diff != "" {
 		t.Errorf("FindMediaUses (-want +got):\n%s", diff)
 	}
@@ -148,7 +157,7 @@ func testMediaUse(t *testing.T, s store.Store) {
 
 	// Taking a file out of a post touches it: its unused time starts now.
 	t2 := t1.Add(time.Hour)
-	must(t, s.InTx(ctx, func(tx store.Tx) error { return tx.SetPostMedia(ctx, p.ID, []string{vid.ID}, t2) }))
+	must(t, s.InTx(ctx, func(tx store.Tx) error { return tx.SetPostMedia(ctx, p.ID, links(vid.ID), t2) }))
 	if u := uses(img.ID); len(u) != 0 {
 		t.Errorf("FindMediaUses after removal = %v", u)
 	}
@@ -159,7 +168,7 @@ func testMediaUse(t *testing.T, s store.Store) {
 	// A rolled-back change leaves the links as they were.
 	boom := errors.New("boom")
 	err := s.InTx(ctx, func(tx store.Tx) error {
-		must(t, tx.SetPostMedia(ctx, p.ID, []string{spare.ID}, t2))
+		must(t, tx.SetPostMedia(ctx, p.ID, links(spare.ID), t2))
 		return boom
 	})
 	if !errors.Is(err, boom) {
@@ -168,7 +177,7 @@ func testMediaUse(t *testing.T, s store.Store) {
 	if u := uses(vid.ID); len(u) != 1 {
 		t.Errorf("rolled back SetPostMedia changed the links: %v", u)
 	}
-	wantCode(t, s.InTx(ctx, func(tx store.Tx) error { return tx.SetPostMedia(ctx, p.ID, []string{"no-such-media"}, t2) }), herald.ENOTFOUND)
+	wantCode(t, s.InTx(ctx, func(tx store.Tx) error { return tx.SetPostMedia(ctx, p.ID, links("no-such-media"), t2) }), herald.ENOTFOUND)
 
 	// Unused: no post uses it and it was touched before the cutoff.
 	unused, err := s.FindUnusedMedia(ctx, t2.Add(time.Millisecond), 10)
@@ -214,7 +223,7 @@ func testMediaUse(t *testing.T, s store.Store) {
 	wantCode(t, s.DeleteMedia(ctx, vid.ID), herald.ENOTFOUND)
 
 	// Deleting a post releases its files.
-	must(t, s.InTx(ctx, func(tx store.Tx) error { return tx.SetPostMedia(ctx, p.ID, []string{spare.ID}, t2) }))
+	must(t, s.InTx(ctx, func(tx store.Tx) error { return tx.SetPostMedia(ctx, p.ID, links(spare.ID), t2) }))
 	must(t, s.DeletePost(ctx, p.ID))
 	if u := uses(spare.ID); len(u) != 0 {
 		t.Errorf("FindMediaUses after DeletePost = %v", u)
@@ -301,7 +310,7 @@ func testMediaDeleteRace(t *testing.T, s store.Store) {
 		using, rel, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
 		go func() {
 			done <- s.InTx(ctx, func(tx store.Tx) error {
-				err := tx.SetPostMedia(ctx, p.ID, []string{id}, now)
+				err := tx.SetPostMedia(ctx, p.ID, links(id), now)
 				close(using)
 				<-rel
 				return err

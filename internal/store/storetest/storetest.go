@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		"Transactions":     testTransactions,
 		"ConcurrentWrites": testConcurrentWrites,
 		"Media":            testMedia, "MediaUse": testMediaUse, "MediaBlobs": testMediaBlobs, "MediaDeleteRace": testMediaDeleteRace, // media.go
+		"PostMedia": testPostMedia, // postmedia.go
 		// guarantees.go
 		"ClaimOnce": testClaimOnce, "ClaimAfterVersionBump": testClaimAfterVersionBump, "ClaimWaitsForLockPost": testClaimWaitsForLockPost,
 		"LockSocialProfile": testLockSocialProfile, "LeaseRenewal": testLeaseRenewal, "QuotaCount": testQuotaCount,
@@ -354,7 +355,7 @@ func testStudioTemplates(t *testing.T, s store.Store) {
 
 func newPost(f fixture, at time.Time, status herald.PostStatus, profiles ...*herald.SocialProfile) *herald.Post {
 	p := &herald.Post{ID: herald.NewID(), WorkspaceID: f.ws.ID, CreatedBy: f.user.ID, PostType: herald.PostTypeRegular, Status: status,
-		Caption: "Hello 👋 world", Media: []herald.PostMedia{{URL: "https://cdn/x.png", SourceURL: "https://src/x.png", Kind: "image", MIME: "image/png"}},
+		Caption: "Hello 👋 world", Media: []herald.PostMedia{{SourceURL: "https://src/x.png"}},
 		Options:   herald.PostOptions{"mastodon": {"visibility": "unlisted", "spoilerText": "CW ⚠"}},
 		CreatedAt: at, UpdatedAt: at, Targets: []*herald.PostTarget{}}
 	if status == herald.StatusScheduled {
@@ -389,11 +390,12 @@ func testPosts(t *testing.T, s store.Store) {
 	tg.State, tg.Attempts, tg.RemoteID, tg.RemoteURL, tg.PublishedAt, tg.UpdatedAt = herald.TargetPublished, 1, "r1", "https://m/r1", &pub, pub
 	must(t, s.UpdatePostTarget(ctx, tg))
 	p.Caption, p.Status, p.ScheduledAt, p.Version, p.UpdatedAt = "changed", herald.StatusDraft, nil, 3, now.Add(time.Minute)
-	p.Media = nil
+	media := p.Media
+	p.Media = nil // UpdatePost leaves the media as they are: SetPostMedia changes them
 	must(t, s.UpdatePost(ctx, p))
 	got, err = s.FindPostByID(ctx, p.ID)
 	must(t, err)
-	p.Media = []herald.PostMedia{}
+	p.Media = media
 	if diff := cmp.Diff(p, got, sortTargets); diff != "" {
 		t.Errorf("after update (-want +got):\n%s", diff)
 	}
