@@ -69,7 +69,7 @@ type Deps struct {
 	// publishing engine (NewServices).
 	Services *Services
 	// Scheduler puts publications on the job queue: the publishing engine,
-	// or NoScheduler for commands that never publish (init, password).
+	// or NeverPublish for commands that never publish (init, password).
 	Scheduler Scheduler
 	// Mailer sends invitation e-mails; nil means no SMTP server is
 	// configured and invitation links are handed to the inviter instead.
