@@ -21,6 +21,9 @@ type Network struct {
 	Upper string
 	// Name is how people call the network ("X", "Google Business Profile").
 	Name string
+	// ConnectionURL means Ocoya connects the network through a connection
+	// URL (an OAuth flow in the user's browser).
+	ConnectionURL bool
 }
 
 // networks is the table of network ids, in Ocoya's order, then the
@@ -33,16 +36,16 @@ type Network struct {
 //     "instagram", like one connected through a Facebook Page: how an
 //     account was connected is not part of its network's id.
 var networks = []Network{
-	{ID: ProviderFacebook, Upper: "FACEBOOK", Name: "Facebook"},
-	{ID: ProviderInstagram, Upper: "INSTAGRAM", Name: "Instagram"},
-	{ID: ProviderTwitter, Aliases: []string{"x"}, Upper: "TWITTER", Name: "X"},
-	{ID: ProviderLinkedIn, Upper: "LINKEDIN", Name: "LinkedIn"},
-	{ID: ProviderPinterest, Upper: "PINTEREST", Name: "Pinterest"},
-	{ID: ProviderTikTok, Upper: "TIKTOK", Name: "TikTok"},
-	{ID: ProviderYouTube, Upper: "YOUTUBE", Name: "YouTube"},
-	{ID: ProviderThreads, Upper: "THREADS", Name: "Threads"},
-	{ID: ProviderGoogleBusiness, Upper: "GOOGLEBUSINESS", Name: "Google Business Profile"},
-	{ID: ProviderMastodon, Upper: "MASTODON", Name: "Mastodon"},
+	{ID: ProviderFacebook, Upper: "FACEBOOK", Name: "Facebook", ConnectionURL: true},
+	{ID: ProviderInstagram, Upper: "INSTAGRAM", Name: "Instagram", ConnectionURL: true},
+	{ID: ProviderTwitter, Aliases: []string{"x"}, Upper: "TWITTER", Name: "X", ConnectionURL: true},
+	{ID: ProviderLinkedIn, Upper: "LINKEDIN", Name: "LinkedIn", ConnectionURL: true},
+	{ID: ProviderPinterest, Upper: "PINTEREST", Name: "Pinterest", ConnectionURL: true},
+	{ID: ProviderTikTok, Upper: "TIKTOK", Name: "TikTok", ConnectionURL: true},
+	{ID: ProviderYouTube, Upper: "YOUTUBE", Name: "YouTube", ConnectionURL: true},
+	{ID: ProviderThreads, Upper: "THREADS", Name: "Threads", ConnectionURL: true},
+	{ID: ProviderGoogleBusiness, Upper: "GOOGLEBUSINESS", Name: "Google Business Profile", ConnectionURL: true},
+	{ID: ProviderMastodon, Upper: "MASTODON", Name: "Mastodon", ConnectionURL: true},
 	{ID: ProviderBluesky, Upper: "BLUESKY", Name: "Bluesky"},
 	{ID: ProviderDiscord, Upper: "DISCORD", Name: "Discord"},
 	{ID: ProviderSlack, Upper: "SLACK", Name: "Slack"},

@@ -1,6 +1,9 @@
 package herald
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestNetworkTable(t *testing.T) {
 	t.Parallel()
@@ -56,5 +59,18 @@ func TestNetworkIDs(t *testing.T) {
 	}
 	if got, want := NetworkName("echo"), "Echo"; got != want {
 		t.Errorf("NetworkName(echo) = %q, want %q", got, want)
+	}
+}
+
+func TestOAuthProviders(t *testing.T) {
+	t.Parallel()
+	want := []string{"facebook", "instagram", "twitter", "linkedin", "pinterest", "tiktok", "youtube", "threads", "googlebusiness", "mastodon"}
+	got := OAuthProviders()
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("OAuthProviders() = %v, want %v (Ocoya's order)", got, want)
+	}
+	got[0] = "changed"
+	if OAuthProviders()[0] != "facebook" {
+		t.Error("changing the answer changed the table")
 	}
 }

@@ -25,9 +25,18 @@ const (
 	ProviderFeed           = "feed"
 )
 
-// OAuthProviders are the networks connected through a connection URL
-// (an OAuth flow in the user's browser), in Ocoya's order.
-var OAuthProviders = []string{ProviderFacebook, ProviderInstagram, ProviderTwitter, ProviderLinkedIn, ProviderPinterest, ProviderTikTok, ProviderYouTube, ProviderThreads, ProviderGoogleBusiness, ProviderMastodon}
+// OAuthProviders returns the networks Ocoya connects through a connection
+// URL (an OAuth flow in the user's browser), in Ocoya's order: the rows of
+// the table of network ids marked ConnectionURL.
+func OAuthProviders() []string {
+	var ids []string
+	for _, n := range networks {
+		if n.ConnectionURL {
+			ids = append(ids, n.ID)
+		}
+	}
+	return ids
+}
 
 // NormalizeProvider lower-cases a provider name and maps the aliases of the
 // table of network ids to their id ("x" is "twitter"). A name outside the

@@ -84,7 +84,7 @@ func connectionURLDoc(networks []provider.Descriptor) string {
 			creds = append(creds, d.ID)
 		}
 	}
-	for _, id := range herald.OAuthProviders {
+	for _, id := range herald.OAuthProviders() {
 		if slices.Contains(browser, id) {
 			continue
 		}

@@ -45,7 +45,7 @@ func (a *App) ConnectionURL(ctx context.Context, workspaceID, provider string) (
 	if registered && d.Connect.OAuth == nil && d.Connect.Credentials != nil {
 		return nil, herald.Errorf(herald.EINVALID, "provider: %s is connected with credentials, not a connection URL: POST /social-profiles?workspaceId=%s with {\"provider\": %q, ...}", p, workspaceID, p)
 	}
-	if !registered && !slices.Contains(herald.OAuthProviders, p) {
+	if !registered && !slices.Contains(herald.OAuthProviders(), p) {
 		return nil, herald.Errorf(herald.EINVALID, "provider: %q is not a supported network; Herald connects %s through a connection URL, and %s with POST /social-profiles and credentials",
 			provider, orNone(oauth), orNone(creds))
 	}

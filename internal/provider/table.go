@@ -5,9 +5,11 @@ import (
 	"time"
 )
 
-// TableVersion names this edition of the rule table. Networks change their
-// limits; bump it whenever a figure changes so stored validation results and
-// logs can say which edition judged a post.
+// TableVersion names this edition of the rule table: the rows below, for
+// the networks without a package yet, and the rows the networks' packages
+// describe (Descriptor.Rules). Networks change their limits; bump it
+// whenever a figure changes so stored validation results and logs can say
+// which edition judged a post.
 const TableVersion = "2025-06-01"
 
 // Byte sizes used by the table. Networks publish limits both in decimal
@@ -37,7 +39,8 @@ const (
 // means "no limit known") are noted on their rows as "none: ..." so the
 // validator or the adapter can enforce them.
 
-// table holds one row per network of shared/networks.md. It is never
+// table holds one row per network of shared/networks.md that has no
+// package yet; a network's package describes its own row. It is never
 // modified: DefaultRules hands out copies. Figures marked (3p) are published
 // only by vendors of posting APIs; where they disagree the stricter one is
 // used.

@@ -46,7 +46,6 @@ func describe() provider.Descriptor {
 			AltTextMax: 1000,
 		},
 		CountingNote: " (characters as people see them: an emoji is one)",
-		LiveRules:    false,
 		Settings:     settings(),
 		CanFind:      true,
 	}

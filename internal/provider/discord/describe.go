@@ -17,7 +17,6 @@ func describe() provider.Descriptor {
 		Connect: provider.Connect{Credentials: []provider.Field{
 			{Name: "webhookUrl", Required: true, Doc: "the channel's incoming webhook URL."},
 		}},
-		Options: nil,
 		Rules: provider.Rules{
 			Network: Name,
 			// Webhook message content: up to 2,000 characters.
@@ -43,10 +42,8 @@ func describe() provider.Descriptor {
 			PostsPerWindow: 30,
 			Window:         time.Minute,
 		},
-		CountingNote: "",
-		LiveRules:    false,
-		Settings:     settings(),
-		CanFind:      true,
+		Settings: settings(),
+		CanFind:  true,
 	}
 }
 

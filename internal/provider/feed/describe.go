@@ -15,7 +15,6 @@ func describe() provider.Descriptor {
 		Connect: provider.Connect{Credentials: []provider.Field{
 			{Name: "name", Required: true, Doc: "the feed's title."},
 		}},
-		Options: nil,
 		Rules: provider.Rules{
 			Network: Name,
 			// Feeds have no text or media limits of their own; items are
@@ -23,10 +22,7 @@ func describe() provider.Descriptor {
 			Count:              provider.CountRunes,
 			MixImagesAndVideos: true,
 		},
-		CountingNote: "",
-		LiveRules:    false,
-		Settings:     nil,
-		CanFind:      true,
+		CanFind: true,
 	}
 }
 
@@ -34,7 +30,6 @@ func describe() provider.Descriptor {
 // root wires.
 func Network() provider.Network {
 	return provider.Network{
-		Settings: nil,
 		New: func(env provider.Env) (provider.Provider, error) {
 			return New(Config{ItemURL: func(key string) string { return env.PublicURL + "/feeds/items/" + key }, Now: env.Now}), nil
 		},

@@ -51,7 +51,6 @@ func describe() provider.Descriptor {
 		},
 		CountingNote: " (each link counts as the server's fixed URL length)",
 		LiveRules:    true,
-		Settings:     nil,
 		CanFind:      true,
 	}
 }
@@ -60,7 +59,6 @@ func describe() provider.Descriptor {
 // root wires.
 func Network() provider.Network {
 	return provider.Network{
-		Settings: nil,
 		New: func(env provider.Env) (provider.Provider, error) {
 			return New(Config{Now: env.Now}, env.Client), nil
 		},

@@ -18,7 +18,6 @@ func describe() provider.Descriptor {
 			{Name: "webhookUrl", Required: true, Doc: "the channel's incoming webhook URL."},
 			{Name: "name", Doc: "a label for the channel."},
 		}},
-		Options: nil,
 		Rules: provider.Rules{
 			Network: Name,
 			// Text is sent as section blocks of at most 3,000 characters each
@@ -39,10 +38,8 @@ func describe() provider.Descriptor {
 			PostsPerWindow: 1,
 			Window:         time.Second,
 		},
-		CountingNote: "",
-		LiveRules:    false,
-		Settings:     settings(),
-		CanFind:      false,
+		Settings: settings(),
+		CanFind:  false,
 	}
 }
 

@@ -48,10 +48,8 @@ func describe() provider.Descriptor {
 			PostsPerWindow: 20,
 			Window:         time.Minute,
 		},
-		CountingNote: "",
-		LiveRules:    false,
-		Settings:     settings(),
-		CanFind:      false,
+		Settings: settings(),
+		CanFind:  false,
 	}
 }
 
