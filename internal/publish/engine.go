@@ -53,6 +53,9 @@ type Config struct {
 	MaxAttempts int
 	// HeartbeatInterval is how often this node records that its workers live.
 	HeartbeatInterval time.Duration
+	// SweepInterval is how often this node looks for scheduled targets
+	// whose job was lost (overdueAfter); every minute when zero.
+	SweepInterval time.Duration
 	// Purges are the housekeeping tasks (housekeeping.go), run in order by
 	// one node at a time at start and every HousekeepingInterval.
 	Purges []Purge
@@ -85,6 +88,9 @@ func (c *Config) defaults() {
 	}
 	if c.HousekeepingInterval <= 0 {
 		c.HousekeepingInterval = time.Hour
+	}
+	if c.SweepInterval <= 0 {
+		c.SweepInterval = time.Minute
 	}
 }
 
@@ -293,7 +299,7 @@ func (e *Engine[TTx]) heartbeat(ctx context.Context) {
 		if err := e.store.HeartbeatWorkerNode(ctx, e.cfg.NodeID, e.started, now); err != nil && ctx.Err() == nil {
 			e.log.Warn("worker heartbeat", "error", err)
 		}
-		if now.Sub(e.swept) >= time.Minute {
+		if now.Sub(e.swept) >= e.cfg.SweepInterval {
 			e.swept = now
 			e.requeueOverdue(ctx)
 		}

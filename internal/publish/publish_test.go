@@ -183,7 +183,7 @@ func setup[TTx any](t *testing.T, s store.Store, driver func() riverdriver.Drive
 	must(t, publish.Migrate(ctx, d, log))
 	e.media = &noMedia{Services: svc}
 	eng, err := publish.New(d, txOf, engineStore{s}, e.media, publish.Config{PollInterval: 50 * time.Millisecond, AttemptTimeout: 6 * time.Second,
-		HeartbeatInterval: time.Second, Clock: e.clock}, log, e.clock.Now)
+		HeartbeatInterval: time.Second, SweepInterval: time.Second, Clock: e.clock}, log, e.clock.Now)
 	must(t, err)
 	e.app = app.New(app.Deps{Services: svc, Scheduler: eng})
 	must(t, eng.Start(ctx))
