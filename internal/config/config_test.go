@@ -3,6 +3,7 @@ package config
 import (
 	"flag"
 	"io"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -106,6 +107,67 @@ func TestBindWithNetworkSettings(t *testing.T) {
 			}
 			if tc.names == nil && fs.Lookup("rate-limit") == nil {
 				t.Error("BindWith without names lost Herald's own settings")
+			}
+		})
+	}
+}
+
+// TestEverySettingSetsItsField: each of Herald's own settings says how its
+// value lands in Config, and a value other than its default, given through
+// the environment, changes Config. A new setting must add a value here.
+func TestEverySettingSetsItsField(t *testing.T) {
+	t.Parallel()
+	values := map[string]string{
+		"addr": "0.0.0.0:9000", "data-dir": "/srv/herald", "database-url": "postgres://u@h/db", "public-url": "https://herald.example",
+		"rate-limit": "7", "trusted-proxies": "10.0.0.0/8", "log-level": "debug", "log-format": "json", "allow-private-networks": "true",
+		"secret-key": "k", "workers": "3", "publish-timeout": "5m", "shutdown-timeout": "1m", "smtp-url": "smtp://mail.example.org",
+		"smtp-from": "herald@example.org", "max-connections": "10", "max-connections-per-ip": "1",
+		"media-dir": "/media", "media-max-image-bytes": "1MB", "media-max-gif-bytes": "2MB", "media-max-video-bytes": "3MB",
+		"media-quota": "1GB", "media-gc-age": "2h", "media-gc-interval": "2m", "media-fetch-timeout": "10s",
+		"media-s3-endpoint": "minio:9000", "media-s3-bucket": "b", "media-s3-region": "eu-west-1", "media-s3-access-key-id": "k",
+		"media-s3-secret-access-key": "s", "media-s3-prefix": "media/", "media-s3-tls": "false", "media-s3-path-style": "true",
+	}
+	// Settings that are only valid together with another one.
+	companions := map[string]map[string]string{
+		"smtp-url":                   {"HERALD_SMTP_FROM": "herald@example.org"},
+		"media-s3-access-key-id":     {"HERALD_MEDIA_S3_SECRET_ACCESS_KEY": "s"},
+		"media-s3-secret-access-key": {"HERALD_MEDIA_S3_ACCESS_KEY_ID": "k"},
+	}
+	for _, s := range Settings() {
+		if s.parse == nil {
+			t.Fatalf("%s has no parse", s.Flag)
+		}
+	}
+	defaults, err := bindWith(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range Settings() {
+		t.Run(s.Flag, func(t *testing.T) {
+			t.Parallel()
+			v, ok := values[s.Flag]
+			if !ok {
+				t.Fatalf("no value for %s in this test", s.Flag)
+			}
+			// The row alone sets its field...
+			c := *defaults
+			if err := s.parse(&c, v); err != nil {
+				t.Fatal(err)
+			}
+			if reflect.DeepEqual(c, *defaults) {
+				t.Errorf("%s=%q leaves Config as it was", s.Flag, v)
+			}
+			// ...and the environment reaches it.
+			env := map[string]string{s.Env: v}
+			for k, v := range companions[s.Flag] {
+				env[k] = v
+			}
+			got, err := bindWith(t, env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if reflect.DeepEqual(got, defaults) {
+				t.Errorf("$%s=%q leaves Config as it was", s.Env, v)
 			}
 		})
 	}

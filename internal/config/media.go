@@ -41,76 +41,57 @@ type MediaConfig struct {
 // mediaSettings are the media settings of `herald serve`.
 func mediaSettings() []Setting {
 	return []Setting{
-		{"media-dir", "HERALD_MEDIA_DIR", "", "directory of the local media store (default: <data-dir>/media)"},
-		{"media-max-image-bytes", "HERALD_MEDIA_MAX_IMAGE_BYTES", "5MiB", "largest PNG, JPEG or WebP file accepted (bytes, or with KB, MB, GB, KiB, MiB, GiB)"},
-		{"media-max-gif-bytes", "HERALD_MEDIA_MAX_GIF_BYTES", "", "largest GIF file accepted (default: the image cap)"},
-		{"media-max-video-bytes", "HERALD_MEDIA_MAX_VIDEO_BYTES", "5MiB", "largest MP4 or MOV file accepted"},
-		{"media-quota", "HERALD_MEDIA_QUOTA", "0", "media storage per workspace, derived copies included (0: no quota)"},
-		{"media-gc-age", "HERALD_MEDIA_GC_AGE", "168h", "how long a media file that no post uses is kept"},
-		{"media-gc-interval", "HERALD_MEDIA_GC_INTERVAL", "1h", "how often unused media files are looked for"},
-		{"media-fetch-timeout", "HERALD_MEDIA_FETCH_TIMEOUT", "60s", "longest time one mediaUrl may take to download"},
-		{"media-s3-endpoint", "HERALD_MEDIA_S3_ENDPOINT", "", "S3-compatible endpoint, host[:port] or https://host (default: s3.<region>.amazonaws.com)"},
-		{"media-s3-bucket", "HERALD_MEDIA_S3_BUCKET", "", "S3 bucket for media; when set, media go there instead of the media directory"},
-		{"media-s3-region", "HERALD_MEDIA_S3_REGION", "us-east-1", "S3 region"},
-		{"media-s3-access-key-id", "HERALD_MEDIA_S3_ACCESS_KEY_ID", "", "S3 access key id (empty with the secret: anonymous)"},
-		{"media-s3-secret-access-key", "HERALD_MEDIA_S3_SECRET_ACCESS_KEY", "", "S3 secret access key"},
-		{"media-s3-prefix", "HERALD_MEDIA_S3_PREFIX", "", "prefix of the object names (such as media/)"},
-		{"media-s3-tls", "HERALD_MEDIA_S3_TLS", "true", "reach the S3 endpoint over https"},
-		{"media-s3-path-style", "HERALD_MEDIA_S3_PATH_STYLE", "false", "address the bucket as endpoint/bucket (MinIO and most self-hosted servers)"},
+		{"media-dir", "HERALD_MEDIA_DIR", "", "directory of the local media store (default: <data-dir>/media)", text(func(c *Config) *string { return &c.Media.Dir })},
+		{"media-max-image-bytes", "HERALD_MEDIA_MAX_IMAGE_BYTES", "5MiB", "largest PNG, JPEG or WebP file accepted (bytes, or with KB, MB, GB, KiB, MiB, GiB)", size(func(c *Config) *int64 { return &c.Media.MaxImageBytes }, 1)},
+		{"media-max-gif-bytes", "HERALD_MEDIA_MAX_GIF_BYTES", "", "largest GIF file accepted (default: the image cap)", func(c *Config, v string) error {
+			if v == "" {
+				return nil // the image cap, set by complete
+			}
+			return size(func(c *Config) *int64 { return &c.Media.MaxGIFBytes }, 1)(c, v)
+		}},
+		{"media-max-video-bytes", "HERALD_MEDIA_MAX_VIDEO_BYTES", "5MiB", "largest MP4 or MOV file accepted", size(func(c *Config) *int64 { return &c.Media.MaxVideoBytes }, 1)},
+		{"media-quota", "HERALD_MEDIA_QUOTA", "0", "media storage per workspace, derived copies included (0: no quota)", size(func(c *Config) *int64 { return &c.Media.Quota }, 0)},
+		{"media-gc-age", "HERALD_MEDIA_GC_AGE", "168h", "how long a media file that no post uses is kept", mediaDuration(func(c *Config) *time.Duration { return &c.Media.GCAge }, time.Minute)},
+		{"media-gc-interval", "HERALD_MEDIA_GC_INTERVAL", "1h", "how often unused media files are looked for", mediaDuration(func(c *Config) *time.Duration { return &c.Media.GCInterval }, time.Second)},
+		{"media-fetch-timeout", "HERALD_MEDIA_FETCH_TIMEOUT", "60s", "longest time one mediaUrl may take to download", mediaDuration(func(c *Config) *time.Duration { return &c.Media.FetchTimeout }, time.Second)},
+		{"media-s3-endpoint", "HERALD_MEDIA_S3_ENDPOINT", "", "S3-compatible endpoint, host[:port] or https://host (default: s3.<region>.amazonaws.com)", text(func(c *Config) *string { return &c.Media.S3Endpoint })},
+		{"media-s3-bucket", "HERALD_MEDIA_S3_BUCKET", "", "S3 bucket for media; when set, media go there instead of the media directory", text(func(c *Config) *string { return &c.Media.S3Bucket })},
+		{"media-s3-region", "HERALD_MEDIA_S3_REGION", "us-east-1", "S3 region", text(func(c *Config) *string { return &c.Media.S3Region })},
+		{"media-s3-access-key-id", "HERALD_MEDIA_S3_ACCESS_KEY_ID", "", "S3 access key id (empty with the secret: anonymous)", text(func(c *Config) *string { return &c.Media.S3AccessKeyID })},
+		{"media-s3-secret-access-key", "HERALD_MEDIA_S3_SECRET_ACCESS_KEY", "", "S3 secret access key", text(func(c *Config) *string { return &c.Media.S3SecretAccessKey })},
+		{"media-s3-prefix", "HERALD_MEDIA_S3_PREFIX", "", "prefix of the object names (such as media/)", text(func(c *Config) *string { return &c.Media.S3Prefix })},
+		{"media-s3-tls", "HERALD_MEDIA_S3_TLS", "true", "reach the S3 endpoint over https", boolean(func(c *Config) *bool { return &c.Media.S3TLS })},
+		{"media-s3-path-style", "HERALD_MEDIA_S3_PATH_STYLE", "false", "address the bucket as endpoint/bucket (MinIO and most self-hosted servers)", boolean(func(c *Config) *bool { return &c.Media.S3PathStyle })},
 	}
 }
 
-// bindMedia reads the media settings into c.Media.
-func (c *Config) bindMedia(get func(string) string) error {
-	m := &c.Media
-	m.Dir = get("media-dir")
-	if m.Dir == "" {
-		m.Dir = filepath.Join(c.DataDir, "media")
+// size stores a size (see ParseBytes) of no fewer than least bytes.
+func size(field func(*Config) *int64, least int64) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := ParseBytes(v)
+		if err != nil || n < least {
+			return fmt.Errorf("%q is not a size such as 5MiB or 5000000", v)
+		}
+		*field(c) = n
+		return nil
 	}
-	var err error
-	for _, s := range []struct {
-		name string
-		dst  *int64
-		min  int64
-	}{
-		{"media-max-image-bytes", &m.MaxImageBytes, 1},
-		{"media-max-gif-bytes", &m.MaxGIFBytes, 1},
-		{"media-max-video-bytes", &m.MaxVideoBytes, 1},
-		{"media-quota", &m.Quota, 0},
-	} {
-		v := get(s.name)
-		if v == "" && s.name == "media-max-gif-bytes" {
-			continue // the image cap
-		}
-		if *s.dst, err = ParseBytes(v); err != nil || *s.dst < s.min {
-			return fmt.Errorf("%s: %q is not a size such as 5MiB or 5000000", s.name, v)
-		}
+}
+
+// mediaDuration is duration with the media settings' wording.
+func mediaDuration(field func(*Config) *time.Duration, least time.Duration) func(*Config, string) error {
+	return duration(field, least, fmt.Sprintf("is not a duration of at least %s (such as 1h)", least))
+}
+
+// complete derives what the media settings leave to others (the directory
+// from the data directory, the GIF cap from the image cap, the endpoint's
+// scheme and default) and checks the settings that go together.
+func (m *MediaConfig) complete(dataDir string) error {
+	if m.Dir == "" {
+		m.Dir = filepath.Join(dataDir, "media")
 	}
 	if m.MaxGIFBytes == 0 {
 		m.MaxGIFBytes = m.MaxImageBytes
 	}
-	for _, s := range []struct {
-		name string
-		dst  *time.Duration
-		min  time.Duration
-	}{
-		{"media-gc-age", &m.GCAge, time.Minute},
-		{"media-gc-interval", &m.GCInterval, time.Second},
-		{"media-fetch-timeout", &m.FetchTimeout, time.Second},
-	} {
-		if *s.dst, err = time.ParseDuration(get(s.name)); err != nil || *s.dst < s.min {
-			return fmt.Errorf("%s: %q is not a duration of at least %s (such as 1h)", s.name, get(s.name), s.min)
-		}
-	}
-	m.S3Bucket, m.S3Region, m.S3Prefix = get("media-s3-bucket"), get("media-s3-region"), get("media-s3-prefix")
-	m.S3AccessKeyID, m.S3SecretAccessKey = get("media-s3-access-key-id"), get("media-s3-secret-access-key")
-	if m.S3TLS, err = strconv.ParseBool(get("media-s3-tls")); err != nil {
-		return fmt.Errorf("media-s3-tls: %q is not true or false", get("media-s3-tls"))
-	}
-	if m.S3PathStyle, err = strconv.ParseBool(get("media-s3-path-style")); err != nil {
-		return fmt.Errorf("media-s3-path-style: %q is not true or false", get("media-s3-path-style"))
-	}
-	m.S3Endpoint = get("media-s3-endpoint")
 	switch {
 	case strings.HasPrefix(m.S3Endpoint, "https://"):
 		m.S3Endpoint, m.S3TLS = strings.TrimPrefix(m.S3Endpoint, "https://"), true
