@@ -87,9 +87,7 @@ func (a *App) Networks() []provider.Descriptor {
 // descriptor returns the descriptor of the registered network with id.
 func (a *App) descriptor(id string) (provider.Descriptor, bool) {
 	if a.providers != nil {
-		if p, ok := a.providers.Get(id); ok {
-			return p.Describe(), true
-		}
+		return a.providers.Descriptor(id)
 	}
 	return provider.Descriptor{}, false
 }

@@ -104,10 +104,13 @@ type OptionRule struct {
 	Doc string
 }
 
+// languageTag matches a language tag such as en or pt-BR. Compiled once:
+// descriptors are built at start, and tests build many.
+var languageTag = regexp.MustCompile(`^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$`)
+
 // Languages returns an OptionRule.Check for a comma-separated list of at
 // most max language tags ("en" or "en,pt-BR").
 func Languages(max int) func(string) string {
-	languageTag := regexp.MustCompile(`^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$`)
 	return func(v string) string {
 		parts := strings.Split(v, ",")
 		if len(parts) > max {

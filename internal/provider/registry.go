@@ -20,6 +20,10 @@ import (
 type Registry struct {
 	mu        sync.RWMutex
 	providers map[string]Provider
+	// descs are the providers' descriptors, taken once at Register: a
+	// descriptor does not change, and building one may compile patterns,
+	// which validating every post must not pay for again.
+	descs map[string]Descriptor
 }
 
 // NewRegistry returns a registry holding ps.
@@ -42,18 +46,30 @@ func (r *Registry) Register(p Provider) {
 	if name == "" {
 		panic("provider: Register of a Provider with an empty name")
 	}
-	if id := p.Describe().ID; id != name {
-		panic(fmt.Sprintf("provider: %q describes itself as %q", name, id))
+	d := p.Describe()
+	if d.ID != name {
+		panic(fmt.Sprintf("provider: %q describes itself as %q", name, d.ID))
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.providers == nil {
 		r.providers = make(map[string]Provider)
+		r.descs = make(map[string]Descriptor)
 	}
 	if _, dup := r.providers[name]; dup {
 		panic(fmt.Sprintf("provider: Register called twice for %q", name))
 	}
 	r.providers[name] = p
+	r.descs[name] = d
+}
+
+// Descriptor returns the descriptor of the network registered as name, taken
+// at Register.
+func (r *Registry) Descriptor(name string) (Descriptor, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	d, ok := r.descs[name]
+	return d, ok
 }
 
 // Get returns the provider registered under name.
@@ -86,8 +102,8 @@ func (r *Registry) Resolve(name string) (Provider, bool) {
 	}
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	for _, p := range r.providers {
-		if slices.Contains(p.Describe().Aliases, name) {
+	for id, p := range r.providers {
+		if slices.Contains(r.descs[id].Aliases, name) {
 			return p, true
 		}
 	}
@@ -100,8 +116,8 @@ func (r *Registry) Descriptors() []Descriptor {
 	names := r.Names()
 	out := make([]Descriptor, 0, len(names))
 	for _, name := range names {
-		p, _ := r.Get(name)
-		out = append(out, p.Describe())
+		d, _ := r.Descriptor(name)
+		out = append(out, d)
 	}
 	return out
 }
@@ -111,8 +127,7 @@ func (r *Registry) Descriptors() []Descriptor {
 // for the networks without a package yet.
 func (r *Registry) DefaultRules(id string) (Rules, bool) {
 	if r != nil {
-		if p, ok := r.Get(id); ok {
-			d := p.Describe()
+		if d, ok := r.Descriptor(id); ok {
 			d.Rules.Network = id
 			d.Rules.ImageTypes = slices.Clone(d.Rules.ImageTypes)
 			d.Rules.VideoTypes = slices.Clone(d.Rules.VideoTypes)

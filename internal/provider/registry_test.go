@@ -207,3 +207,42 @@ func TestConnectSchema(t *testing.T) {
 		t.Errorf("Schema (-want +got):\n%s", diff)
 	}
 }
+
+// countingProvider counts how often it is asked to describe itself.
+type countingProvider struct {
+	Provider
+	calls *int
+}
+
+func (p countingProvider) Name() string { return "echo" }
+
+func (p countingProvider) Describe() Descriptor {
+	*p.calls++
+	return Descriptor{ID: "echo", Aliases: []string{"ohce"}, Options: map[string]OptionRule{"tone": {Values: []string{"loud"}}}}
+}
+
+// A network is described once, when it is registered: checking a post's
+// options, resolving an alias and reading rules must not build the
+// descriptor again (building one may compile patterns, and POST /post
+// checks options on every request; it once cost a fifth of its CPU).
+func TestRegistryDescribesOnce(t *testing.T) {
+	t.Parallel()
+	calls := 0
+	r := NewRegistry(countingProvider{calls: &calls})
+	for range 10 {
+		if err := r.ValidateOptions(herald.PostOptions{"echo": {"tone": "loud"}}); err != nil {
+			t.Fatal(err)
+		}
+		r.Descriptors()
+		r.DefaultRules("echo")
+		if _, ok := r.Resolve("OHCE"); !ok {
+			t.Fatal("alias not resolved")
+		}
+		if _, ok := r.Descriptor("echo"); !ok {
+			t.Fatal("no descriptor")
+		}
+	}
+	if calls != 1 {
+		t.Errorf("Describe called %d times, want once (at Register)", calls)
+	}
+}
