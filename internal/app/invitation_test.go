@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald/internal/app/apptest"
 	"github.com/heraldhq/herald/internal/store/sqlite/sqlitetest"
 
 	"github.com/google/go-cmp/cmp"
@@ -59,7 +60,7 @@ func inviteSetup(t *testing.T, mailer ...app.Mailer) *fixture {
 	s := sqlitetest.Open(t)
 	c := &clock{}
 	c.ns.Store(time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC).UnixNano())
-	a := newApp(t, app.ServicesConfig{Store: s, Config: app.Config{PublicURL: "https://herald.test"}, Now: c.now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, mailer...)
+	a := apptest.New(t, app.ServicesConfig{Store: s, Config: app.Config{PublicURL: "https://herald.test"}, Now: c.now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, mailer...)
 	f := &fixture{app: a, clock: c}
 	var owner *herald.User
 	owner, f.ws = f.user(t, "owner@example.org")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/app"
+	"github.com/heraldhq/herald/internal/app/apptest"
 	"github.com/heraldhq/herald/internal/media"
 	"github.com/heraldhq/herald/internal/store"
 )
@@ -40,7 +41,7 @@ func TestCreatePostWhoseFileIsDeletedMeanwhile(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		a := newApp(t, app.ServicesConfig{Store: rs, Config: app.Config{PublicURL: "http://herald.test"}, Now: time.Now,
+		a := apptest.New(t, app.ServicesConfig{Store: rs, Config: app.Config{PublicURL: "http://herald.test"}, Now: time.Now,
 			Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Media: app.NewMediaService(app.MediaConfig{Store: blobs})})
 		now := time.Now().UTC().Truncate(time.Millisecond)
 		m := &herald.Media{ID: herald.NewID(), WorkspaceID: e.ws, MediaInfo: herald.MediaInfo{SHA256: strings.Repeat("a", 64), MIME: "image/png", Kind: "image",

@@ -14,6 +14,7 @@ import (
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/app"
+	"github.com/heraldhq/herald/internal/app/apptest"
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/provider"
 	"github.com/heraldhq/herald/internal/provider/feed"
@@ -106,7 +107,7 @@ func TestRotateKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := newApp(t, app.ServicesConfig{Store: db, Config: app.Config{PublicURL: "http://herald.test"}, Now: time.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	a := apptest.New(t, app.ServicesConfig{Store: db, Config: app.Config{PublicURL: "http://herald.test"}, Now: time.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Providers: provider.NewRegistry(feed.New(feed.Config{ItemURL: func(k string) string { return k }})), Sealer: sealer})
 	res, err := a.Init(ctx, app.InitParams{Email: "rot@example.org"})
 	if err != nil {

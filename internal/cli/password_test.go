@@ -12,6 +12,7 @@ import (
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/app"
+	"github.com/heraldhq/herald/internal/app/apptest"
 	"github.com/heraldhq/herald/internal/config"
 )
 
@@ -24,7 +25,7 @@ func TestResetPassword(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := newApp(t, app.ServicesConfig{Store: db, Config: app.Config{}, Now: time.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	a := apptest.New(t, app.ServicesConfig{Store: db, Config: app.Config{}, Now: time.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	res, err := a.Init(ctx, app.InitParams{Email: "ada@example.org"})
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +51,7 @@ func TestResetPassword(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	a = newApp(t, app.ServicesConfig{Store: db, Config: app.Config{}, Now: time.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	a = apptest.New(t, app.ServicesConfig{Store: db, Config: app.Config{}, Now: time.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if _, _, err := a.AuthenticateSession(ctx, token); herald.ErrorCode(err) != herald.EUNAUTHORIZED {
 		t.Errorf("the session after the reset: %v, want ended", err)
 	}

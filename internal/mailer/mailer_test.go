@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald/internal/app/apptest"
 	"github.com/heraldhq/herald/internal/store/sqlite/sqlitetest"
 
 	"github.com/heraldhq/herald"
@@ -227,7 +228,7 @@ func TestInvitationIsMailed(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := sqlitetest.Open(t)
-	a := newApp(t, app.ServicesConfig{Store: s, Config: app.Config{PublicURL: "https://herald.test"}, Now: time.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, m)
+	a := apptest.New(t, app.ServicesConfig{Store: s, Config: app.Config{PublicURL: "https://herald.test"}, Now: time.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, m)
 	res, err := a.Init(t.Context(), app.InitParams{Email: "ada@example.org", Name: "Ada", Workspace: "Engines"})
 	if err != nil {
 		t.Fatal(err)

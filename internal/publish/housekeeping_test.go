@@ -17,6 +17,7 @@ import (
 
 	"github.com/heraldhq/herald"
 	"github.com/heraldhq/herald/internal/app"
+	"github.com/heraldhq/herald/internal/app/apptest"
 	"github.com/heraldhq/herald/internal/publish"
 	"github.com/heraldhq/herald/internal/store"
 	"github.com/heraldhq/herald/internal/store/postgres"
@@ -54,7 +55,7 @@ func testHousekeeping[TTx any](t *testing.T, s store.Store, driver func() riverd
 	must(t, err)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	now := func() time.Time { return time.Now().UTC() }
-	a := newApp(t, app.ServicesConfig{Store: s, Config: app.Config{PublicURL: "http://herald.test"}, Now: now, Log: log})
+	a := apptest.New(t, app.ServicesConfig{Store: s, Config: app.Config{PublicURL: "http://herald.test"}, Now: now, Log: log})
 	res, err := a.Init(ctx, app.InitParams{Email: "owner@example.org"})
 	must(t, err)
 	u, _, err := a.AuthenticateAPIKey(ctx, res.APIKey)

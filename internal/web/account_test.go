@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald/internal/app/apptest"
 	"github.com/heraldhq/herald/internal/store/sqlite/sqlitetest"
 
 	"github.com/heraldhq/herald/internal/app"
@@ -39,7 +40,7 @@ func setup(t *testing.T) (string, *clock, *app.InitResult) {
 	s := sqlitetest.Open(t)
 	c := &clock{now: time.Now().UTC()}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	a := newApp(t, app.ServicesConfig{Store: s, Config: app.Config{PublicURL: "http://herald.test"}, Now: c.Now, Log: log})
+	a := apptest.New(t, app.ServicesConfig{Store: s, Config: app.Config{PublicURL: "http://herald.test"}, Now: c.Now, Log: log})
 	srv := httptest.NewServer(web.NewHandler(a, log))
 	t.Cleanup(srv.Close)
 	res, err := a.Init(context.Background(), app.InitParams{Email: "ada@example.org", Name: "Ada"})

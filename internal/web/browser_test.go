@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald/internal/app/apptest"
 	"github.com/heraldhq/herald/internal/store/sqlite/sqlitetest"
 
 	"github.com/chromedp/chromedp"
@@ -56,7 +57,7 @@ func server(t *testing.T) (string, *app.InitResult) {
 	t.Helper()
 	s := sqlitetest.Open(t)
 	srv := httptest.NewUnstartedServer(nil)
-	a := newApp(t, app.ServicesConfig{Store: s, Config: app.Config{PublicURL: "http://" + srv.Listener.Addr().String()}, Now: time.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	a := apptest.New(t, app.ServicesConfig{Store: s, Config: app.Config{PublicURL: "http://" + srv.Listener.Addr().String()}, Now: time.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	srv.Config.Handler = web.NewHandler(a, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	srv.Start()
 	t.Cleanup(srv.Close)

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald/internal/app/apptest"
 	"github.com/heraldhq/herald/internal/store/sqlite/sqlitetest"
 
 	"github.com/heraldhq/herald"
@@ -38,7 +39,7 @@ func TestConnectMastodonThroughOAuth(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	key, _ := secret.GenerateKey()
 	sealer, _ := secret.New(key)
-	a := newApp(t, app.ServicesConfig{Store: s, Config: app.Config{PublicURL: "http://" + srv.Listener.Addr().String()}, Now: time.Now, Log: log,
+	a := apptest.New(t, app.ServicesConfig{Store: s, Config: app.Config{PublicURL: "http://" + srv.Listener.Addr().String()}, Now: time.Now, Log: log,
 		Providers: provider.NewRegistry(mastodon.New(mastodon.Config{}, &http.Client{Timeout: 10 * time.Second})), Sealer: sealer})
 	srv.Config.Handler = web.NewHandler(a, log)
 	srv.Start()

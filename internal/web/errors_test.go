@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald/internal/app/apptest"
 	"github.com/heraldhq/herald/internal/safehttp"
 	"github.com/heraldhq/herald/internal/store/sqlite/sqlitetest"
 
@@ -75,7 +76,7 @@ func setupSite(t *testing.T) *webSite {
 	key, _ := secret.GenerateKey()
 	sealer, _ := secret.New(key)
 	client := safehttp.NewClient(safehttp.Config{Resolver: resolver(netip.MustParseAddr("10.1.2.3")), Timeout: 5 * time.Second})
-	a := newApp(t, app.ServicesConfig{Store: s, Config: app.Config{PublicURL: "http://" + srv.Listener.Addr().String()}, Now: time.Now, Log: log,
+	a := apptest.New(t, app.ServicesConfig{Store: s, Config: app.Config{PublicURL: "http://" + srv.Listener.Addr().String()}, Now: time.Now, Log: log,
 		Providers: provider.NewRegistry(mastodon.New(mastodon.Config{}, client), feed.New(feed.Config{})), Sealer: sealer})
 	srv.Config.Handler = web.NewHandler(a, log)
 	srv.Start()

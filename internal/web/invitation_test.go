@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald/internal/app/apptest"
 	"github.com/heraldhq/herald/internal/store/sqlite/sqlitetest"
 
 	"github.com/heraldhq/herald"
@@ -64,7 +65,7 @@ func TestAcceptInvitations(t *testing.T) {
 	s := sqlitetest.Open(t)
 	srv := httptest.NewUnstartedServer(nil)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	a := newApp(t, app.ServicesConfig{Store: s, Config: app.Config{PublicURL: "http://" + srv.Listener.Addr().String()}, Now: time.Now, Log: log})
+	a := apptest.New(t, app.ServicesConfig{Store: s, Config: app.Config{PublicURL: "http://" + srv.Listener.Addr().String()}, Now: time.Now, Log: log})
 	srv.Config.Handler = web.NewHandler(a, log)
 	srv.Start()
 	t.Cleanup(srv.Close)

@@ -1,4 +1,6 @@
-package cli
+// Package apptest builds application layers for tests of the packages that
+// drive one (api, web, cli, mailer, publish and app itself).
+package apptest
 
 import (
 	"testing"
@@ -6,9 +8,9 @@ import (
 	"github.com/heraldhq/herald/internal/app"
 )
 
-// newApp builds an app on sc that publishes nothing (app.NeverPublish),
+// New builds an app on sc that publishes nothing (app.NeverPublish),
 // sending e-mail through mailer if one is given.
-func newApp(t testing.TB, sc app.ServicesConfig, mailer ...app.Mailer) *app.App {
+func New(t testing.TB, sc app.ServicesConfig, mailer ...app.Mailer) *app.App {
 	t.Helper()
 	svc, err := app.NewServices(sc)
 	if err != nil {
