@@ -17,6 +17,12 @@ import (
 	"github.com/heraldhq/herald/internal/store"
 )
 
+// DefaultRules returns a network's rule-table row: its package's, as the
+// registry took it when the network was registered, else the shared table's.
+func (a *Services) DefaultRules(id string) (provider.Rules, bool) {
+	return a.providers.DefaultRules(id)
+}
+
 // Provider returns the network named name.
 func (a *Services) Provider(name string) (provider.Provider, error) {
 	if p, ok := a.providers.Get(name); ok {

@@ -81,7 +81,7 @@ func (a *App) rulesFor(ctx context.Context, prof *herald.SocialProfile) (provide
 				return r, true
 			}
 			a.log.WarnContext(ctx, "read the network's limits", "provider", prof.Provider, "error", err)
-			if p.Describe().LiveRules {
+			if d, ok := a.providers.Descriptor(prof.Provider); ok && d.LiveRules {
 				return provider.Rules{}, false // the account's own limits are unknown: let the network decide
 			}
 		}

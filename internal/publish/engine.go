@@ -123,6 +123,9 @@ var _ Store = store.Store(nil)
 type Services interface {
 	// Provider returns the network of that name.
 	Provider(name string) (provider.Provider, error)
+	// DefaultRules returns a network's rule-table row (its package's, as
+	// the registry took it at start).
+	DefaultRules(id string) (provider.Rules, bool)
 	// OpenAccount decrypts a profile's credentials.
 	OpenAccount(ctx context.Context, p *herald.SocialProfile) (*provider.Account, error)
 	// TargetMedia returns the files to publish to one target.

@@ -115,10 +115,7 @@ func findTarget(p *herald.Post, id string) *herald.PostTarget {
 // row locked, so that workers publishing to one account at once cannot
 // together go over it: a full quota defers the target until a slot frees.
 func (w *worker) claim(ctx context.Context, p *herald.Post, t *herald.PostTarget, prof *herald.SocialProfile, lease, now time.Time) (claimed bool, until time.Time, reason string, err error) {
-	r, ok := provider.DefaultRules(prof.Provider)
-	if prov, err := w.app.Provider(prof.Provider); err == nil {
-		r, ok = prov.Describe().Rules, true // the row its package describes
-	}
+	r, ok := w.app.DefaultRules(prof.Provider)
 	if !ok || r.PostsPerWindow <= 0 || r.Window <= 0 {
 		claimed, err = w.store.ClaimPostTarget(ctx, t.ID, p.Version, lease, now)
 		return claimed, time.Time{}, "", err
