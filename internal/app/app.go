@@ -39,14 +39,33 @@ type Scheduler interface {
 	Unschedule(ctx context.Context, tx store.Tx, p *herald.Post) error
 }
 
-// App is Herald's application layer. It is built on Services, the leaf
-// services it shares with the publishing engine, whose fields and methods
-// (store, settings, clock, networks, sealer, media) it reads as its own.
+// App is Herald's application layer: the use cases of each aggregate, as
+// GoToSocial splits its processing. Each aggregate is its own type built
+// from only what it needs; App embeds them so that the front doors call
+// one layer (app.CreatePost, app.SignIn), and a use case's dependencies are
+// those of its aggregate, all given to New.
 type App struct {
-	*Services
-	sched  Scheduler
-	mailer Mailer // invitation.go; nil: no e-mail
+	base
+	*Accounts     // users, sessions, API keys, passwords (auth.go, password.go)
+	*Workspaces   // workspaces, members, invitations (workspace.go, invitation.go)
+	*Connections  // social profiles: connecting, OAuth, credentials (profile.go, oauth.go, connection.go)
+	*Posts        // post groups, their targets, scheduling, publishing, feeds (post.go, text.go, publish.go, feed.go)
+	*MediaLibrary // uploaded and fetched media, and the media of posts (media.go)
+	*Assets       // brand kits, hashtag libraries, studio templates (asset.go)
+	*Idempotency  // Idempotency-Key replays (idempotency.go)
+}
 
+// base is what every aggregate reads: the leaf services (store, settings,
+// clock, networks, sealer, media store) and the caller's rights in a
+// workspace.
+type base struct {
+	*Services
+}
+
+// Accounts are the use cases of users, their sessions, API keys and
+// passwords.
+type Accounts struct {
+	base
 	keys keyCache
 
 	touchMu sync.Mutex
@@ -60,6 +79,57 @@ type App struct {
 	// dummyHash is checked when a sign-in names an unknown user, so that the
 	// answer takes as long as for a known one.
 	dummyHash string
+}
+
+// NewAccounts returns the accounts aggregate; hasher is shared with
+// Workspaces, which creates accounts for invitations.
+func newAccounts(b base, h *hasher) *Accounts {
+	return &Accounts{base: b, touched: map[string]time.Time{}, hasher: h, throttle: newThrottle(throttleEntries), dummyHash: dummyHash()}
+}
+
+// Workspaces are the use cases of workspaces, their members and
+// invitations.
+type Workspaces struct {
+	base
+	mailer Mailer // nil: no e-mail
+	hasher *hasher
+	// accounts signs in the account an invitation creates.
+	accounts *Accounts
+}
+
+// Connections are the use cases of social profiles: listing, connecting
+// with credentials or OAuth, disconnecting, resealing credentials.
+type Connections struct {
+	base
+}
+
+// Posts are the use cases of post groups: creating, validating, editing,
+// scheduling, publishing now, retrying, deleting (remotely too), and the
+// feeds of feed profiles.
+type Posts struct {
+	base
+	sched Scheduler
+	// media resolves and links the media of posts.
+	media *MediaLibrary
+}
+
+// MediaLibrary holds the use cases of a workspace's media: uploads, URLs
+// fetched, alt text, deletion and collection, and the preparation of the
+// media of posts for their networks.
+type MediaLibrary struct {
+	base
+}
+
+// Assets are the use cases of brand kits, hashtag libraries and studio
+// templates.
+type Assets struct {
+	base
+}
+
+// Idempotency replays answers to requests sent again with the same
+// Idempotency-Key.
+type Idempotency struct {
+	base
 }
 
 // Deps are what App is built from. Services and Scheduler are required: an
@@ -83,8 +153,20 @@ func New(d Deps) *App {
 	if d.Services == nil || d.Scheduler == nil {
 		panic("app.New: Services and Scheduler are required")
 	}
-	return &App{Services: d.Services, sched: d.Scheduler, mailer: d.Mailer, touched: map[string]time.Time{},
-		hasher: newHasher(d.Services.cfg.PasswordHashes), throttle: newThrottle(throttleEntries), dummyHash: dummyHash()}
+	b := base{d.Services}
+	h := newHasher(d.Services.cfg.PasswordHashes)
+	accounts := newAccounts(b, h)
+	lib := &MediaLibrary{base: b}
+	return &App{
+		base:         b,
+		Accounts:     accounts,
+		Workspaces:   &Workspaces{base: b, mailer: d.Mailer, hasher: h, accounts: accounts},
+		Connections:  &Connections{base: b},
+		Posts:        &Posts{base: b, sched: d.Scheduler, media: lib},
+		MediaLibrary: lib,
+		Assets:       &Assets{base: b},
+		Idempotency:  &Idempotency{base: b},
+	}
 }
 
 // Now returns the current time in UTC, truncated to the stores' millisecond
@@ -108,7 +190,7 @@ func currentUser(ctx context.Context) (*herald.User, error) {
 
 // member returns the caller's membership of a workspace. A workspace the
 // caller is not a member of does not exist, as far as the caller can tell.
-func (a *App) member(ctx context.Context, q store.Querier, workspaceID string) (*herald.Member, error) {
+func (a *base) member(ctx context.Context, q store.Querier, workspaceID string) (*herald.Member, error) {
 	u, err := currentUser(ctx)
 	if err != nil {
 		return nil, err
@@ -127,7 +209,7 @@ func (a *App) member(ctx context.Context, q store.Querier, workspaceID string) (
 }
 
 // writer is member plus the right to create and change content.
-func (a *App) writer(ctx context.Context, q store.Querier, workspaceID, action string) (*herald.Member, error) {
+func (a *base) writer(ctx context.Context, q store.Querier, workspaceID, action string) (*herald.Member, error) {
 	m, err := a.member(ctx, q, workspaceID)
 	if err != nil {
 		return nil, err
@@ -139,7 +221,7 @@ func (a *App) writer(ctx context.Context, q store.Querier, workspaceID, action s
 }
 
 // manager is member plus the right to manage members and connections.
-func (a *App) manager(ctx context.Context, q store.Querier, workspaceID, action string) (*herald.Member, error) {
+func (a *base) manager(ctx context.Context, q store.Querier, workspaceID, action string) (*herald.Member, error) {
 	m, err := a.member(ctx, q, workspaceID)
 	if err != nil {
 		return nil, err

@@ -12,7 +12,7 @@ import (
 // are not found.
 
 // ListBrandKits lists a workspace's brand kits.
-func (a *App) ListBrandKits(ctx context.Context, workspaceID string) ([]*herald.BrandKit, error) {
+func (a *Assets) ListBrandKits(ctx context.Context, workspaceID string) ([]*herald.BrandKit, error) {
 	if _, err := a.member(ctx, a.store, workspaceID); err != nil {
 		return nil, err
 	}
@@ -20,7 +20,7 @@ func (a *App) ListBrandKits(ctx context.Context, workspaceID string) ([]*herald.
 }
 
 // GetBrandKit returns one brand kit.
-func (a *App) GetBrandKit(ctx context.Context, workspaceID, id string) (*herald.BrandKit, error) {
+func (a *Assets) GetBrandKit(ctx context.Context, workspaceID, id string) (*herald.BrandKit, error) {
 	if _, err := a.member(ctx, a.store, workspaceID); err != nil {
 		return nil, err
 	}
@@ -28,7 +28,7 @@ func (a *App) GetBrandKit(ctx context.Context, workspaceID, id string) (*herald.
 }
 
 // CreateBrandKit creates a brand kit.
-func (a *App) CreateBrandKit(ctx context.Context, workspaceID string, b *herald.BrandKit) error {
+func (a *Assets) CreateBrandKit(ctx context.Context, workspaceID string, b *herald.BrandKit) error {
 	if _, err := a.writer(ctx, a.store, workspaceID, "change brand kits"); err != nil {
 		return err
 	}
@@ -43,7 +43,7 @@ func (a *App) CreateBrandKit(ctx context.Context, workspaceID string, b *herald.
 // UpdateBrandKit applies fn to a brand kit and saves it. The row is
 // read, changed and written in one transaction with the row locked, so that
 // concurrent updates of different fields do not overwrite each other.
-func (a *App) UpdateBrandKit(ctx context.Context, workspaceID, id string, fn func(*herald.BrandKit) error) (*herald.BrandKit, error) {
+func (a *Assets) UpdateBrandKit(ctx context.Context, workspaceID, id string, fn func(*herald.BrandKit) error) (*herald.BrandKit, error) {
 	if _, err := a.writer(ctx, a.store, workspaceID, "change brand kits"); err != nil {
 		return nil, err
 	}
@@ -70,7 +70,7 @@ func (a *App) UpdateBrandKit(ctx context.Context, workspaceID, id string, fn fun
 }
 
 // DeleteBrandKit deletes a brand kit.
-func (a *App) DeleteBrandKit(ctx context.Context, workspaceID, id string) error {
+func (a *Assets) DeleteBrandKit(ctx context.Context, workspaceID, id string) error {
 	if _, err := a.writer(ctx, a.store, workspaceID, "change brand kits"); err != nil {
 		return err
 	}
@@ -81,7 +81,7 @@ func (a *App) DeleteBrandKit(ctx context.Context, workspaceID, id string) error 
 }
 
 // ListHashtagLibraries lists a workspace's hashtag libraries.
-func (a *App) ListHashtagLibraries(ctx context.Context, workspaceID string) ([]*herald.HashtagLibrary, error) {
+func (a *Assets) ListHashtagLibraries(ctx context.Context, workspaceID string) ([]*herald.HashtagLibrary, error) {
 	if _, err := a.member(ctx, a.store, workspaceID); err != nil {
 		return nil, err
 	}
@@ -89,7 +89,7 @@ func (a *App) ListHashtagLibraries(ctx context.Context, workspaceID string) ([]*
 }
 
 // GetHashtagLibrary returns one hashtag library.
-func (a *App) GetHashtagLibrary(ctx context.Context, workspaceID, id string) (*herald.HashtagLibrary, error) {
+func (a *Assets) GetHashtagLibrary(ctx context.Context, workspaceID, id string) (*herald.HashtagLibrary, error) {
 	if _, err := a.member(ctx, a.store, workspaceID); err != nil {
 		return nil, err
 	}
@@ -97,7 +97,7 @@ func (a *App) GetHashtagLibrary(ctx context.Context, workspaceID, id string) (*h
 }
 
 // CreateHashtagLibrary creates a hashtag library.
-func (a *App) CreateHashtagLibrary(ctx context.Context, workspaceID string, h *herald.HashtagLibrary) error {
+func (a *Assets) CreateHashtagLibrary(ctx context.Context, workspaceID string, h *herald.HashtagLibrary) error {
 	if _, err := a.writer(ctx, a.store, workspaceID, "change hashtag libraries"); err != nil {
 		return err
 	}
@@ -113,7 +113,7 @@ func (a *App) CreateHashtagLibrary(ctx context.Context, workspaceID string, h *h
 // UpdateHashtagLibrary applies fn to a hashtag library and saves it. The row is
 // read, changed and written in one transaction with the row locked, so that
 // concurrent updates of different fields do not overwrite each other.
-func (a *App) UpdateHashtagLibrary(ctx context.Context, workspaceID, id string, fn func(*herald.HashtagLibrary) error) (*herald.HashtagLibrary, error) {
+func (a *Assets) UpdateHashtagLibrary(ctx context.Context, workspaceID, id string, fn func(*herald.HashtagLibrary) error) (*herald.HashtagLibrary, error) {
 	if _, err := a.writer(ctx, a.store, workspaceID, "change hashtag libraries"); err != nil {
 		return nil, err
 	}
@@ -141,7 +141,7 @@ func (a *App) UpdateHashtagLibrary(ctx context.Context, workspaceID, id string, 
 }
 
 // DeleteHashtagLibrary deletes a hashtag library.
-func (a *App) DeleteHashtagLibrary(ctx context.Context, workspaceID, id string) error {
+func (a *Assets) DeleteHashtagLibrary(ctx context.Context, workspaceID, id string) error {
 	if _, err := a.writer(ctx, a.store, workspaceID, "change hashtag libraries"); err != nil {
 		return err
 	}
@@ -152,7 +152,7 @@ func (a *App) DeleteHashtagLibrary(ctx context.Context, workspaceID, id string) 
 }
 
 // ListStudioTemplates lists a workspace's studio templates.
-func (a *App) ListStudioTemplates(ctx context.Context, workspaceID string) ([]*herald.StudioTemplate, error) {
+func (a *Assets) ListStudioTemplates(ctx context.Context, workspaceID string) ([]*herald.StudioTemplate, error) {
 	if _, err := a.member(ctx, a.store, workspaceID); err != nil {
 		return nil, err
 	}
@@ -160,7 +160,7 @@ func (a *App) ListStudioTemplates(ctx context.Context, workspaceID string) ([]*h
 }
 
 // GetStudioTemplate returns one studio template.
-func (a *App) GetStudioTemplate(ctx context.Context, workspaceID, id string) (*herald.StudioTemplate, error) {
+func (a *Assets) GetStudioTemplate(ctx context.Context, workspaceID, id string) (*herald.StudioTemplate, error) {
 	if _, err := a.member(ctx, a.store, workspaceID); err != nil {
 		return nil, err
 	}
@@ -168,7 +168,7 @@ func (a *App) GetStudioTemplate(ctx context.Context, workspaceID, id string) (*h
 }
 
 // CreateStudioTemplate creates a studio template.
-func (a *App) CreateStudioTemplate(ctx context.Context, workspaceID string, s *herald.StudioTemplate) error {
+func (a *Assets) CreateStudioTemplate(ctx context.Context, workspaceID string, s *herald.StudioTemplate) error {
 	if _, err := a.writer(ctx, a.store, workspaceID, "change studio templates"); err != nil {
 		return err
 	}
@@ -183,7 +183,7 @@ func (a *App) CreateStudioTemplate(ctx context.Context, workspaceID string, s *h
 // UpdateStudioTemplate applies fn to a studio template and saves it. The row is
 // read, changed and written in one transaction with the row locked, so that
 // concurrent updates of different fields do not overwrite each other.
-func (a *App) UpdateStudioTemplate(ctx context.Context, workspaceID, id string, fn func(*herald.StudioTemplate) error) (*herald.StudioTemplate, error) {
+func (a *Assets) UpdateStudioTemplate(ctx context.Context, workspaceID, id string, fn func(*herald.StudioTemplate) error) (*herald.StudioTemplate, error) {
 	if _, err := a.writer(ctx, a.store, workspaceID, "change studio templates"); err != nil {
 		return nil, err
 	}
@@ -210,7 +210,7 @@ func (a *App) UpdateStudioTemplate(ctx context.Context, workspaceID, id string, 
 }
 
 // DeleteStudioTemplate deletes a studio template.
-func (a *App) DeleteStudioTemplate(ctx context.Context, workspaceID, id string) error {
+func (a *Assets) DeleteStudioTemplate(ctx context.Context, workspaceID, id string) error {
 	if _, err := a.writer(ctx, a.store, workspaceID, "change studio templates"); err != nil {
 		return err
 	}

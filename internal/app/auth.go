@@ -18,7 +18,7 @@ const touchEvery = time.Minute
 
 // AuthenticateAPIKey returns the user an API key belongs to. A missing key
 // is unauthorized; an unknown or revoked key is forbidden, as Ocoya answers.
-func (a *App) AuthenticateAPIKey(ctx context.Context, key string) (*herald.User, *herald.APIKey, error) {
+func (a *Accounts) AuthenticateAPIKey(ctx context.Context, key string) (*herald.User, *herald.APIKey, error) {
 	key = strings.TrimSpace(key)
 	if key == "" {
 		return nil, nil, herald.Errorf(herald.EUNAUTHORIZED, "Missing API token.")
@@ -98,7 +98,7 @@ func (c *keyCache) forget(keyID string) {
 	}
 }
 
-func (a *App) touch(ctx context.Context, keyID string) {
+func (a *Accounts) touch(ctx context.Context, keyID string) {
 	now := a.Now()
 	a.touchMu.Lock()
 	last, ok := a.touched[keyID]
@@ -115,7 +115,7 @@ func (a *App) touch(ctx context.Context, keyID string) {
 
 // CreateAPIKey creates an API key for the current user and returns it with
 // its secret, which is shown this once.
-func (a *App) CreateAPIKey(ctx context.Context, name string) (*herald.APIKey, string, error) {
+func (a *Accounts) CreateAPIKey(ctx context.Context, name string) (*herald.APIKey, string, error) {
 	u, err := currentUser(ctx)
 	if err != nil {
 		return nil, "", err
@@ -133,7 +133,7 @@ func (a *App) CreateAPIKey(ctx context.Context, name string) (*herald.APIKey, st
 	return k, secret, err
 }
 
-func (a *App) createAPIKey(ctx context.Context, q store.Querier, userID, name string) (*herald.APIKey, string, error) {
+func (a *Accounts) createAPIKey(ctx context.Context, q store.Querier, userID, name string) (*herald.APIKey, string, error) {
 	secret := newAPIKeySecret()
 	k := &herald.APIKey{ID: herald.NewID(), UserID: userID, Name: name, Prefix: secret[:len(APIKeyPrefix)+6], Hash: sha(secret), CreatedAt: a.Now()}
 	if err := q.CreateAPIKey(ctx, k); err != nil {
@@ -143,7 +143,7 @@ func (a *App) createAPIKey(ctx context.Context, q store.Querier, userID, name st
 }
 
 // ListAPIKeys lists the current user's API keys (never their secrets).
-func (a *App) ListAPIKeys(ctx context.Context) ([]*herald.APIKey, error) {
+func (a *Accounts) ListAPIKeys(ctx context.Context) ([]*herald.APIKey, error) {
 	u, err := currentUser(ctx)
 	if err != nil {
 		return nil, err
@@ -152,7 +152,7 @@ func (a *App) ListAPIKeys(ctx context.Context) ([]*herald.APIKey, error) {
 }
 
 // RevokeAPIKey revokes one of the current user's API keys.
-func (a *App) RevokeAPIKey(ctx context.Context, id string) error {
+func (a *Accounts) RevokeAPIKey(ctx context.Context, id string) error {
 	u, err := currentUser(ctx)
 	if err != nil {
 		return err
@@ -172,7 +172,7 @@ func (a *App) RevokeAPIKey(ctx context.Context, id string) error {
 // the session and its token, to be set as a cookie. Attempts are throttled
 // by client address (herald.ClientAddrFromContext) and by account, known or
 // not: a refused one is ERATELIMITED, with RetryAfter.
-func (a *App) SignIn(ctx context.Context, email, password string) (*herald.Session, string, error) {
+func (a *Accounts) SignIn(ctx context.Context, email, password string) (*herald.Session, string, error) {
 	bad := herald.Errorf(herald.EUNAUTHORIZED, "Wrong e-mail or password.")
 	if len(email) > 320 || len(password) > maxPasswordLen {
 		return nil, "", bad
@@ -202,7 +202,7 @@ func (a *App) SignIn(ctx context.Context, email, password string) (*herald.Sessi
 }
 
 // AuthenticateSession returns the session and user of a session token.
-func (a *App) AuthenticateSession(ctx context.Context, token string) (*herald.Session, *herald.User, error) {
+func (a *Accounts) AuthenticateSession(ctx context.Context, token string) (*herald.Session, *herald.User, error) {
 	if token == "" || len(token) > 200 {
 		return nil, nil, herald.Errorf(herald.EUNAUTHORIZED, "Please sign in.")
 	}
@@ -223,7 +223,7 @@ func (a *App) AuthenticateSession(ctx context.Context, token string) (*herald.Se
 }
 
 // SignOut ends a web session.
-func (a *App) SignOut(ctx context.Context, sessionID string) error {
+func (a *Accounts) SignOut(ctx context.Context, sessionID string) error {
 	return a.store.DeleteSession(ctx, sessionID)
 }
 
@@ -247,7 +247,7 @@ type InitResult struct {
 // Init sets Herald up for a person: with a new e-mail it creates the user
 // (with a generated web password), a workspace they own and an API key; with
 // an e-mail it knows it adds a new API key.
-func (a *App) Init(ctx context.Context, p InitParams) (*InitResult, error) {
+func (a *Accounts) Init(ctx context.Context, p InitParams) (*InitResult, error) {
 	p.Email = herald.NormalizeEmail(p.Email)
 	if err := herald.ValidateEmail("email", p.Email); err != nil {
 		return nil, err
@@ -323,7 +323,7 @@ func (a *App) Init(ctx context.Context, p InitParams) (*InitResult, error) {
 }
 
 // IsEmpty reports whether no user exists yet (a fresh installation).
-func (a *App) IsEmpty(ctx context.Context) (bool, error) {
+func (a *Accounts) IsEmpty(ctx context.Context) (bool, error) {
 	n, err := a.store.CountUsers(ctx)
 	return n == 0, err
 }
@@ -346,7 +346,7 @@ func validatePassword(field, password string) error {
 
 // SetPassword sets a user's web password and ends all their sessions (for
 // the operator, through the CLI).
-func (a *App) SetPassword(ctx context.Context, email, password string) error {
+func (a *Accounts) SetPassword(ctx context.Context, email, password string) error {
 	if err := validatePassword("password", password); err != nil {
 		return err
 	}
@@ -367,7 +367,7 @@ func (a *App) SetPassword(ctx context.Context, email, password string) error {
 
 // ResetPassword gives a user a new generated web password, returned once,
 // and ends all their sessions (herald reset-password).
-func (a *App) ResetPassword(ctx context.Context, email string) (string, error) {
+func (a *Accounts) ResetPassword(ctx context.Context, email string) (string, error) {
 	password := newPassword()
 	if err := a.SetPassword(ctx, email, password); err != nil {
 		return "", err
@@ -389,7 +389,7 @@ type ChangePasswordParams struct {
 // ChangePassword changes the current user's web password. The current
 // password is checked like a sign-in (bounded and throttled), and the
 // user's other sessions end.
-func (a *App) ChangePassword(ctx context.Context, p ChangePasswordParams) error {
+func (a *Accounts) ChangePassword(ctx context.Context, p ChangePasswordParams) error {
 	u, err := currentUser(ctx)
 	if err != nil {
 		return err
@@ -429,7 +429,7 @@ func (a *App) ChangePassword(ctx context.Context, p ChangePasswordParams) error 
 
 // replacePassword stores a new password hash and ends the user's sessions
 // but keepSessionID.
-func (a *App) replacePassword(ctx context.Context, tx store.Tx, userID, hash, keepSessionID string) error {
+func (a *Accounts) replacePassword(ctx context.Context, tx store.Tx, userID, hash, keepSessionID string) error {
 	if err := tx.UpdateUserPassword(ctx, userID, hash); err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ const feedLength = 50
 // FeedDocument renders the public feed of a feed profile in format ("rss",
 // "atom" or "json"). Feeds are public: the profile's id, which is
 // unguessable, is their address.
-func (a *App) FeedDocument(ctx context.Context, profileID, format string) ([]byte, string, error) {
+func (a *Posts) FeedDocument(ctx context.Context, profileID, format string) ([]byte, string, error) {
 	nf := herald.Errorf(herald.ENOTFOUND, "No such feed.")
 	if !herald.ValidID(profileID) {
 		return nil, "", nf
@@ -54,7 +54,7 @@ func (a *App) FeedDocument(ctx context.Context, profileID, format string) ([]byt
 }
 
 // FeedItem returns a post published to a feed, for its public page.
-func (a *App) FeedItem(ctx context.Context, targetID string) (*herald.Post, *herald.PostTarget, error) {
+func (a *Posts) FeedItem(ctx context.Context, targetID string) (*herald.Post, *herald.PostTarget, error) {
 	nf := herald.Errorf(herald.ENOTFOUND, "No such feed item.")
 	if !herald.ValidID(targetID) {
 		return nil, nil, nf
@@ -80,7 +80,7 @@ func (a *App) FeedItem(ctx context.Context, targetID string) (*herald.Post, *her
 // feedRenderer returns the network's renderer when it publishes into
 // documents Herald serves itself (provider.FeedRenderer): those profiles
 // have feeds and items with public pages, whatever the network's id.
-func (a *App) feedRenderer(network string) (provider.FeedRenderer, bool) {
+func (a *Posts) feedRenderer(network string) (provider.FeedRenderer, bool) {
 	p, err := a.Provider(network)
 	if err != nil {
 		return nil, false

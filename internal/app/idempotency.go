@@ -54,7 +54,7 @@ const idempotencyLease = time.Minute
 // still running is a 409; so is one whose first request was interrupted by a
 // crash, because its outcome is unknown: replaying would guess and running it
 // again could create the post twice.
-func (a *App) BeginIdempotent(ctx context.Context, req IdempotentRequest) (context.Context, *Replay, func(status int, body []byte), error) {
+func (a *Idempotency) BeginIdempotent(ctx context.Context, req IdempotentRequest) (context.Context, *Replay, func(status int, body []byte), error) {
 	u, err := currentUser(ctx)
 	if err != nil {
 		return nil, nil, nil, err
@@ -129,7 +129,7 @@ func (a *App) BeginIdempotent(ctx context.Context, req IdempotentRequest) (conte
 }
 
 // replay opens a stored answer, unless the secret it carries was revoked.
-func (a *App) replay(ctx context.Context, ex *store.IdempotencyRecord) (*Replay, error) {
+func (a *Idempotency) replay(ctx context.Context, ex *store.IdempotencyRecord) (*Replay, error) {
 	if ex.SecretRef != "" {
 		live, err := a.secretLive(ctx, ex.UserID, ex.SecretRef)
 		if err != nil {
@@ -163,7 +163,7 @@ const (
 // secretLive reports whether the secret an answer carries is still valid.
 // A kind it does not know is treated as revoked: never replay a secret
 // whose validity cannot be checked.
-func (a *App) secretLive(ctx context.Context, userID, ref string) (bool, error) {
+func (a *Idempotency) secretLive(ctx context.Context, userID, ref string) (bool, error) {
 	kind, id, _ := strings.Cut(ref, ":")
 	switch kind {
 	case secretAPIKey:

@@ -51,7 +51,7 @@ type SentInvitation struct {
 // e-mail again replaces its pending invitation (the old link stops
 // working). Only owners and admins invite; only an owner can invite an
 // owner.
-func (a *App) InviteMember(ctx context.Context, workspaceID string, p InviteParams) (*SentInvitation, error) {
+func (a *Workspaces) InviteMember(ctx context.Context, workspaceID string, p InviteParams) (*SentInvitation, error) {
 	p.Email = herald.NormalizeEmail(p.Email)
 	if err := herald.ValidateEmail("email", p.Email); err != nil {
 		return nil, err
@@ -119,7 +119,7 @@ func (a *App) InviteMember(ctx context.Context, workspaceID string, p InvitePara
 
 // ListInvitations lists a workspace's pending invitations (for its owners
 // and admins).
-func (a *App) ListInvitations(ctx context.Context, workspaceID string) ([]*herald.Invitation, error) {
+func (a *Workspaces) ListInvitations(ctx context.Context, workspaceID string) ([]*herald.Invitation, error) {
 	if _, err := a.manager(ctx, a.store, workspaceID, "see invitations"); err != nil {
 		return nil, err
 	}
@@ -131,7 +131,7 @@ func (a *App) ListInvitations(ctx context.Context, workspaceID string) ([]*heral
 }
 
 // RevokeInvitation revokes a pending invitation: its link stops working.
-func (a *App) RevokeInvitation(ctx context.Context, workspaceID, id string) error {
+func (a *Workspaces) RevokeInvitation(ctx context.Context, workspaceID, id string) error {
 	if _, err := a.manager(ctx, a.store, workspaceID, "revoke invitations"); err != nil {
 		return err
 	}
@@ -157,7 +157,7 @@ type InvitationInfo struct {
 // FindInvitation returns the pending invitation of an accept link's token.
 // A token that is unknown, used, expired, revoked or replaced is not found,
 // with a message that says which, as far as Herald knows.
-func (a *App) FindInvitation(ctx context.Context, token string) (*InvitationInfo, error) {
+func (a *Workspaces) FindInvitation(ctx context.Context, token string) (*InvitationInfo, error) {
 	inv, err := a.pendingInvitation(ctx, token)
 	if err != nil {
 		return nil, err
@@ -180,7 +180,7 @@ func (a *App) FindInvitation(ctx context.Context, token string) (*InvitationInfo
 
 // pendingInvitation finds a token's invitation and explains why it cannot
 // be accepted.
-func (a *App) pendingInvitation(ctx context.Context, token string) (*herald.Invitation, error) {
+func (a *Workspaces) pendingInvitation(ctx context.Context, token string) (*herald.Invitation, error) {
 	if token == "" || len(token) > 200 {
 		return nil, errInvitationInvalid
 	}
@@ -202,7 +202,7 @@ var errInvitationInvalid = herald.Errorf(herald.ENOTFOUND,
 	"This invitation link is not valid: it may have been revoked or replaced by a newer invitation, or mistyped. Ask the person who invited you for a new one.")
 
 // takeInvitation takes a token's invitation in tx, or explains why not.
-func (a *App) takeInvitation(ctx context.Context, tx store.Tx, token string) (*herald.Invitation, error) {
+func (a *Workspaces) takeInvitation(ctx context.Context, tx store.Tx, token string) (*herald.Invitation, error) {
 	inv, err := tx.TakeInvitation(ctx, sha(token), a.Now())
 	if herald.ErrorCode(err) == herald.ENOTFOUND {
 		if _, err := a.pendingInvitation(ctx, token); err != nil {
@@ -216,7 +216,7 @@ func (a *App) takeInvitation(ctx context.Context, tx store.Tx, token string) (*h
 // AcceptInvitation makes the signed-in user a member of the workspace of
 // an invitation to their e-mail address, and uses the invitation up. A
 // person who is already a member keeps their role.
-func (a *App) AcceptInvitation(ctx context.Context, token string) (*herald.Workspace, error) {
+func (a *Workspaces) AcceptInvitation(ctx context.Context, token string) (*herald.Workspace, error) {
 	u, err := currentUser(ctx)
 	if err != nil {
 		return nil, err
@@ -264,7 +264,7 @@ type NewAccountParams struct {
 // the workspace, uses the invitation up, and opens a web session (returned
 // with its token, to be set as a cookie). An e-mail that has an account
 // already must sign in and accept instead.
-func (a *App) AcceptInvitationWithNewAccount(ctx context.Context, token string, p NewAccountParams) (*herald.Session, string, error) {
+func (a *Workspaces) AcceptInvitationWithNewAccount(ctx context.Context, token string, p NewAccountParams) (*herald.Session, string, error) {
 	p.Name = strings.TrimSpace(p.Name)
 	if err := herald.ValidateName("name", p.Name, 200); err != nil {
 		return nil, "", err

@@ -139,7 +139,7 @@ func (a *Services) mediaURL(id, mime string) string {
 }
 
 // mediaIDFromURL returns the id of a file of this Herald named by raw.
-func (a *App) mediaIDFromURL(raw string) (id, ext string, ok bool) {
+func (a *MediaLibrary) mediaIDFromURL(raw string) (id, ext string, ok bool) {
 	prefix := a.cfg.PublicURL + MediaPath
 	if a.cfg.PublicURL == "" || len(raw) <= len(prefix) || !strings.EqualFold(raw[:len(prefix)], prefix) {
 		return "", "", false
@@ -159,7 +159,7 @@ func splitMediaFile(file string) (id, ext string, ok bool) {
 // PublicMedia returns the file that a public media URL's last segment
 // ("{id}.{ext}") names, and the store holding its bytes. It needs no user:
 // networks fetch these URLs. Anything else is not found.
-func (a *App) PublicMedia(ctx context.Context, file string) (*herald.Media, media.Store, error) {
+func (a *MediaLibrary) PublicMedia(ctx context.Context, file string) (*herald.Media, media.Store, error) {
 	nf := herald.Errorf(herald.ENOTFOUND, "No such media.")
 	ms, err := a.mediaService()
 	if err != nil {
@@ -234,7 +234,7 @@ func (a *Services) recordBlob(ctx context.Context, ms *MediaService, sha string,
 // ingest runs fn (an ingester call) and records its blob. A blob collected
 // under its feet is stored again when retry is set (a URL can be fetched
 // again; an upload cannot be read twice).
-func (a *App) ingest(ctx context.Context, ms *MediaService, retry bool, fn func() (*media.Info, error)) (*media.Info, error) {
+func (a *MediaLibrary) ingest(ctx context.Context, ms *MediaService, retry bool, fn func() (*media.Info, error)) (*media.Info, error) {
 	for attempt := 0; ; attempt++ {
 		info, err := fn()
 		if err != nil {
@@ -257,7 +257,7 @@ func (a *App) ingest(ctx context.Context, ms *MediaService, retry bool, fn func(
 // saveMedia stores m's row, or, with reuse, returns the workspace's file
 // with the same bytes (touched, so the collector spares it). The quota is
 // checked in the transaction that adds the row.
-func (a *App) saveMedia(ctx context.Context, ms *MediaService, m *herald.Media, field, name string, reuse bool) (*herald.Media, error) {
+func (a *MediaLibrary) saveMedia(ctx context.Context, ms *MediaService, m *herald.Media, field, name string, reuse bool) (*herald.Media, error) {
 	out := m
 	err := a.store.InTx(ctx, func(tx store.Tx) error {
 		if reuse {
@@ -289,7 +289,7 @@ func (a *App) saveMedia(ctx context.Context, ms *MediaService, m *herald.Media, 
 
 // ingestURL returns the stored original of the workspace for one entry of
 // mediaUrls: a file of this Herald named by its URL, or the download.
-func (a *App) ingestURL(ctx context.Context, ms *MediaService, workspaceID, userID, field, raw string) (*herald.Media, error) {
+func (a *MediaLibrary) ingestURL(ctx context.Context, ms *MediaService, workspaceID, userID, field, raw string) (*herald.Media, error) {
 	if id, ext, ok := a.mediaIDFromURL(raw); ok {
 		return a.adoptMedia(ctx, ms, workspaceID, userID, field, raw, id, ext)
 	}
@@ -307,7 +307,7 @@ func (a *App) ingestURL(ctx context.Context, ms *MediaService, workspaceID, user
 // so its bytes are no secret, but its alt text is not copied) or a derived
 // copy becomes a file of this workspace with the same bytes, without
 // downloading.
-func (a *App) adoptMedia(ctx context.Context, ms *MediaService, workspaceID, userID, field, raw, id, ext string) (*herald.Media, error) {
+func (a *MediaLibrary) adoptMedia(ctx context.Context, ms *MediaService, workspaceID, userID, field, raw, id, ext string) (*herald.Media, error) {
 	src, err := a.store.FindMediaByID(ctx, id)
 	if herald.ErrorCode(err) == herald.ENOTFOUND || (err == nil && mediaExt[src.MIME] != ext) {
 		return nil, herald.Errorf(herald.EINVALID, "%s: %s: no such media on this Herald (it may have been deleted)", field, raw)
@@ -341,7 +341,7 @@ type preparedMedia struct {
 	list  []herald.PostMedia
 }
 
-func (a *App) prepared(items []*herald.Media, sources []string) *preparedMedia {
+func (a *MediaLibrary) prepared(items []*herald.Media, sources []string) *preparedMedia {
 	pm := &preparedMedia{items: items, list: make([]herald.PostMedia, len(items))}
 	for i, m := range items {
 		pm.list[i] = herald.PostMedia{SourceURL: sources[i], MediaID: m.ID, Kind: m.Kind, MIME: m.MIME, AltText: m.AltText}
@@ -361,7 +361,7 @@ func networksOf(targets []*herald.PostTarget) []string {
 // workspace, checks them against the rules of every network in networks,
 // makes the derived copies those rules call for, and returns them in order.
 // Downloads run a few at a time; the error of the first failing entry wins.
-func (a *App) prepareMedia(ctx context.Context, workspaceID, userID string, urls, networks []string) (*preparedMedia, error) {
+func (a *MediaLibrary) prepareMedia(ctx context.Context, workspaceID, userID string, urls, networks []string) (*preparedMedia, error) {
 	items := make([]*herald.Media, len(urls))
 	if len(urls) > 0 {
 		ms, err := a.mediaService()
@@ -400,63 +400,8 @@ func firstError(errs []error) error {
 	return nil
 }
 
-// preparePatchMedia prepares the media a post will have after patch, for
-// the networks it will go to: new mediaUrls are downloaded; unchanged files
-// are checked again when the networks change. The caller's transaction
-// checks everything again; this runs first so that no file is fetched for
-// a post the caller may not change.
-func (a *App) preparePatchMedia(ctx context.Context, workspaceID, id string, patch PostPatch) (*preparedMedia, error) {
-	p, m, err := a.findPost(ctx, a.store, workspaceID, id)
-	if err != nil {
-		return nil, err
-	}
-	if !m.Role.CanWrite() {
-		return nil, herald.Errorf(herald.EFORBIDDEN, "Your role in this workspace (%s) cannot change posts.", m.Role)
-	}
-	if err := changeable(p, "changed"); err != nil {
-		return nil, err
-	}
-	networks := networksOf(p.Targets)
-	if patch.SocialProfileIDs != nil {
-		if networks, err = a.profileNetworks(ctx, p.WorkspaceID, *patch.SocialProfileIDs); err != nil {
-			return nil, err
-		}
-	}
-	if patch.MediaURLs != nil {
-		if err := herald.ValidateMediaURLs(*patch.MediaURLs); err != nil {
-			return nil, err
-		}
-		return a.prepareMedia(ctx, p.WorkspaceID, m.UserID, *patch.MediaURLs, networks)
-	}
-	items := make([]*herald.Media, len(p.Media))
-	sources := make([]string, len(p.Media))
-	for i, pm := range p.Media {
-		sources[i] = pm.SourceURL
-	}
-	for i, pm := range p.Media {
-		if pm.MediaID == "" {
-			// Saved before Herald stored files: fetch them now, as if
-			// the patch had sent them.
-			return a.prepareMedia(ctx, p.WorkspaceID, m.UserID, sources, networks)
-		}
-		if items[i], err = a.store.FindMediaByID(ctx, pm.MediaID); herald.ErrorCode(err) == herald.ENOTFOUND {
-			return nil, herald.Errorf(herald.EINVALID, "mediaUrls[%d]: %s is no longer stored; send mediaUrls again", i, pm.SourceURL)
-		} else if err != nil {
-			return nil, err
-		}
-	}
-	if err := a.applyMediaRules(ctx, items, sources, networks); err != nil {
-		return nil, err
-	}
-	pm := a.prepared(items, sources)
-	for i := range pm.list {
-		pm.list[i].AltText = p.Media[i].AltText
-	}
-	return pm, nil
-}
-
 // profileNetworks returns the networks of the workspace's profiles ids.
-func (a *App) profileNetworks(ctx context.Context, workspaceID string, ids []string) ([]string, error) {
+func (a *MediaLibrary) profileNetworks(ctx context.Context, workspaceID string, ids []string) ([]string, error) {
 	out := make([]string, 0, len(ids))
 	for i, id := range ids {
 		nf := herald.Errorf(herald.ENOTFOUND, "socialProfileIds[%d]: social profile %q not found in this workspace", i, id)
@@ -486,7 +431,7 @@ func mediaStored(list []herald.PostMedia) bool {
 
 // linkPostMedia records in tx the post's media, so that its files are
 // neither deleted nor collected while it uses them.
-func (a *App) linkPostMedia(ctx context.Context, tx store.Tx, p *herald.Post) error {
+func (a *MediaLibrary) linkPostMedia(ctx context.Context, tx store.Tx, p *herald.Post) error {
 	return mediaGone(tx.SetPostMedia(ctx, p.ID, p.Media, a.Now()))
 }
 
@@ -502,7 +447,7 @@ func mediaGone(err error) error {
 
 // releasePostMedia records in tx that a post no longer uses its files: they
 // are collected GCAge from now unless another post uses them.
-func (a *App) releasePostMedia(ctx context.Context, tx store.Tx, p *herald.Post) error {
+func (a *MediaLibrary) releasePostMedia(ctx context.Context, tx store.Tx, p *herald.Post) error {
 	return tx.SetPostMedia(ctx, p.ID, nil, a.Now())
 }
 
@@ -513,7 +458,7 @@ func (a *App) releasePostMedia(ctx context.Context, tx store.Tx, p *herald.Post)
 // copy meets a rule the original breaks (PlanDerivative), the copy is made
 // (once per file and network) and checked instead. A broken rule is a 400
 // naming the network, the file and the rule.
-func (a *App) applyMediaRules(ctx context.Context, items []*herald.Media, sources, networks []string) error {
+func (a *MediaLibrary) applyMediaRules(ctx context.Context, items []*herald.Media, sources, networks []string) error {
 	seen := map[string]bool{}
 	for _, network := range networks {
 		if seen[network] {
@@ -663,7 +608,7 @@ func validateAltText(alt string) error {
 // UploadMedia adds an uploaded file to a workspace's library with the same
 // checks as a downloaded one. The body is not read before the caller's
 // right to add media is checked.
-func (a *App) UploadMedia(ctx context.Context, workspaceID string, in MediaUpload) (*herald.Media, error) {
+func (a *MediaLibrary) UploadMedia(ctx context.Context, workspaceID string, in MediaUpload) (*herald.Media, error) {
 	mem, err := a.writer(ctx, a.store, workspaceID, "add media")
 	if err != nil {
 		return nil, err
@@ -696,7 +641,7 @@ type ListMediaParams struct {
 }
 
 // ListMedia lists a workspace's library, newest first.
-func (a *App) ListMedia(ctx context.Context, p ListMediaParams) ([]*herald.Media, error) {
+func (a *MediaLibrary) ListMedia(ctx context.Context, p ListMediaParams) ([]*herald.Media, error) {
 	if _, err := a.member(ctx, a.store, p.WorkspaceID); err != nil {
 		return nil, err
 	}
@@ -710,7 +655,7 @@ func (a *App) ListMedia(ctx context.Context, p ListMediaParams) ([]*herald.Media
 // findMedia returns a library file the caller may see. workspaceID is
 // optional; when given, a file of another workspace is not found. Derived
 // copies are not library files.
-func (a *App) findMedia(ctx context.Context, q store.Querier, workspaceID, id string) (*herald.Media, *herald.Member, error) {
+func (a *MediaLibrary) findMedia(ctx context.Context, q store.Querier, workspaceID, id string) (*herald.Media, *herald.Member, error) {
 	nf := herald.Errorf(herald.ENOTFOUND, "Media %q not found.", id)
 	if !herald.ValidID(id) {
 		return nil, nil, nf
@@ -736,7 +681,7 @@ func (a *App) findMedia(ctx context.Context, q store.Querier, workspaceID, id st
 }
 
 // GetMedia returns one library file.
-func (a *App) GetMedia(ctx context.Context, workspaceID, id string) (*herald.Media, error) {
+func (a *MediaLibrary) GetMedia(ctx context.Context, workspaceID, id string) (*herald.Media, error) {
 	m, _, err := a.findMedia(ctx, a.store, workspaceID, id)
 	return m, err
 }
@@ -748,7 +693,7 @@ type MediaPatch struct {
 
 // UpdateMedia changes a library file's alt text. Posts that already name
 // the file keep the alt text they were given.
-func (a *App) UpdateMedia(ctx context.Context, workspaceID, id string, patch MediaPatch) (*herald.Media, error) {
+func (a *MediaLibrary) UpdateMedia(ctx context.Context, workspaceID, id string, patch MediaPatch) (*herald.Media, error) {
 	var m *herald.Media
 	err := a.store.InTx(ctx, func(tx store.Tx) error {
 		var mem *herald.Member
@@ -778,7 +723,7 @@ func (a *App) UpdateMedia(ctx context.Context, workspaceID, id string, patch Med
 // post not yet published uses (a draft, a scheduled post, one that failed
 // and may be retried) cannot be deleted; published posts let it go (their
 // creatives then no longer load).
-func (a *App) DeleteMedia(ctx context.Context, workspaceID, id string) error {
+func (a *MediaLibrary) DeleteMedia(ctx context.Context, workspaceID, id string) error {
 	return a.store.InTx(ctx, func(tx store.Tx) error {
 		m, mem, err := a.findMedia(ctx, tx, workspaceID, id)
 		if err != nil {
@@ -822,7 +767,7 @@ const gcBatch = 100
 // ago. Every deletion re-checks its condition in the database, so several
 // nodes may collect at once and a file that a post starts using meanwhile
 // is kept.
-func (a *App) CollectMedia(ctx context.Context) (MediaGCResult, error) {
+func (a *MediaLibrary) CollectMedia(ctx context.Context) (MediaGCResult, error) {
 	var res MediaGCResult
 	ms, err := a.mediaService()
 	if err != nil {
@@ -883,7 +828,7 @@ func (a *App) CollectMedia(ctx context.Context) (MediaGCResult, error) {
 
 // MediaCollector runs CollectMedia every interval until stopped.
 type MediaCollector struct {
-	app      *App
+	app      *MediaLibrary
 	interval time.Duration
 
 	mu     sync.Mutex
@@ -893,7 +838,7 @@ type MediaCollector struct {
 
 // NewMediaCollector returns a collector for the app's media; interval
 // defaults to an hour.
-func (a *App) NewMediaCollector(interval time.Duration) *MediaCollector {
+func (a *MediaLibrary) NewMediaCollector(interval time.Duration) *MediaCollector {
 	if interval <= 0 {
 		interval = time.Hour
 	}

@@ -18,11 +18,11 @@ import (
 const oauthStateTTL = 15 * time.Minute
 
 // callbackURL is where a network sends the browser back.
-func (a *App) callbackURL(providerName string) string {
+func (a *Connections) callbackURL(providerName string) string {
 	return a.cfg.PublicURL + "/connect/" + providerName + "/callback"
 }
 
-func (a *App) serverOAuth(name string) (provider.ServerOAuth, error) {
+func (a *base) serverOAuth(name string) (provider.ServerOAuth, error) {
 	p, err := a.Provider(name)
 	if err != nil {
 		return nil, err
@@ -38,7 +38,7 @@ func (a *App) serverOAuth(name string) (provider.ServerOAuth, error) {
 // (a Mastodon instance): Herald registers itself with that server once,
 // remembers a state bound to the user's web session, and returns the
 // server's authorization page to send the browser to.
-func (a *App) StartServerOAuth(ctx context.Context, sessionID, workspaceID, providerName, server string) (string, error) {
+func (a *Connections) StartServerOAuth(ctx context.Context, sessionID, workspaceID, providerName, server string) (string, error) {
 	if _, err := a.manager(ctx, a.store, workspaceID, "connect social profiles"); err != nil {
 		return "", err
 	}
@@ -78,7 +78,7 @@ func (a *App) StartServerOAuth(ctx context.Context, sessionID, workspaceID, prov
 
 // oauthClient returns Herald's client on a server, registering it the first
 // time.
-func (a *App) oauthClient(ctx context.Context, so provider.ServerOAuth, providerName, server, redirect string) (string, string, error) {
+func (a *Connections) oauthClient(ctx context.Context, so provider.ServerOAuth, providerName, server, redirect string) (string, string, error) {
 	app, err := a.store.FindOAuthApp(ctx, providerName, server, redirect)
 	if err == nil {
 		secret, err := a.sealer.Open(app.ClientSecret, []byte("oauth_app:"+server))
@@ -104,7 +104,7 @@ func (a *App) oauthClient(ctx context.Context, so provider.ServerOAuth, provider
 
 // FinishServerOAuth completes a connection when the network sends the
 // browser back with a code: the state must be this session's and fresh.
-func (a *App) FinishServerOAuth(ctx context.Context, sessionID, providerName, state, code string) (*herald.SocialProfile, error) {
+func (a *Connections) FinishServerOAuth(ctx context.Context, sessionID, providerName, state, code string) (*herald.SocialProfile, error) {
 	bad := herald.Errorf(herald.EINVALID, "This connection link has expired or was opened in another browser; start connecting again.")
 	if state == "" || code == "" {
 		return nil, bad
@@ -148,7 +148,7 @@ func (a *App) FinishServerOAuth(ctx context.Context, sessionID, providerName, st
 
 // ServerOAuthAvailable reports whether the network is connected through an
 // OAuth flow on a server the user names.
-func (a *App) ServerOAuthAvailable(providerName string) bool {
+func (a *base) ServerOAuthAvailable(providerName string) bool {
 	_, err := a.serverOAuth(providerName)
 	return err == nil
 }

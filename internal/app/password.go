@@ -265,7 +265,7 @@ func throttled(what string, d time.Duration) error {
 // and bounded by the hasher. It returns whether the password matched; a
 // throttled attempt is an ERATELIMITED error whose RetryAfter says how long
 // to wait. what names the attempt in messages ("sign-in").
-func (a *App) verifyPassword(ctx context.Context, what, email, hash, password string) (bool, error) {
+func (a *Accounts) verifyPassword(ctx context.Context, what, email, hash, password string) (bool, error) {
 	keys := throttleKeys(ctx, email)
 	refuse := func(d time.Duration) error {
 		a.log.DebugContext(ctx, "password attempt refused", "client_addr", herald.ClientAddrFromContext(ctx), "account", herald.NormalizeEmail(email), "retry_after_s", int(math.Ceil(d.Seconds())))

@@ -65,7 +65,7 @@ func setup(t *testing.T, hashes int) *passwordFixture {
 		t.Fatal(err)
 	}
 	f.app = New(Deps{Services: svc, Scheduler: NeverPublish})
-	f.app.hasher.derive = func(password, salt []byte, _, _ uint32, _ uint8, n uint32) []byte {
+	f.app.Accounts.hasher.derive = func(password, salt []byte, _, _ uint32, _ uint8, n uint32) []byte {
 		f.hashes.Add(1)
 		if f.store.inTx.Load() > 0 {
 			f.inTxHashes.Add(1)
@@ -91,8 +91,8 @@ func TestPasswordHashingIsBounded(t *testing.T) {
 	const limit, attempts = 3, 24
 	f := setup(t, limit)
 	var running, peak atomic.Int32
-	fast := f.app.hasher.derive
-	f.app.hasher.derive = func(password, salt []byte, tm, m uint32, p uint8, n uint32) []byte {
+	fast := f.app.Accounts.hasher.derive
+	f.app.Accounts.hasher.derive = func(password, salt []byte, tm, m uint32, p uint8, n uint32) []byte {
 		now := running.Add(1)
 		for {
 			old := peak.Load()
@@ -135,7 +135,7 @@ func TestPasswordHashingIsBounded(t *testing.T) {
 func TestPasswordWaitEndsWithTheRequest(t *testing.T) {
 	t.Parallel()
 	f := setup(t, 1)
-	release, err := f.app.hasher.acquire(context.Background())
+	release, err := f.app.Accounts.hasher.acquire(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

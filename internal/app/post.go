@@ -53,12 +53,12 @@ type TargetCheck struct {
 }
 
 // IsLate reports whether a target is late (herald.LateAfter).
-func (a *App) IsLate(p *herald.Post, t *herald.PostTarget) bool {
+func (a *Posts) IsLate(p *herald.Post, t *herald.PostTarget) bool {
 	return p.TargetLate(t, a.Now())
 }
 
 // LateReason says why a late target was or is late.
-func (a *App) LateReason(p *herald.Post, t *herald.PostTarget) string {
+func (a *Posts) LateReason(p *herald.Post, t *herald.PostTarget) string {
 	switch {
 	case t.State == herald.TargetPublished && p.ScheduledAt != nil:
 		return fmt.Sprintf("Published %s after its time: Herald was stopped or busy then, or the network asked it to wait.", t.OutcomeAt(a.Now()).Sub(*p.ScheduledAt).Round(time.Second))
@@ -74,7 +74,7 @@ func (a *App) LateReason(p *herald.Post, t *herald.PostTarget) string {
 
 // CreatePost creates a post group: a draft, or scheduled when ScheduledAt
 // is set. Its publication is queued in the same transaction.
-func (a *App) CreatePost(ctx context.Context, workspaceID string, in PostInput) (*herald.Post, error) {
+func (a *Posts) CreatePost(ctx context.Context, workspaceID string, in PostInput) (*herald.Post, error) {
 	// Everything is checked, and the media fetched and stored, before the
 	// transaction: a download may take a minute, and reading a network's
 	// limits a request. The transaction checks again only what may have
@@ -87,7 +87,7 @@ func (a *App) CreatePost(ctx context.Context, workspaceID string, in PostInput) 
 	if _, err := a.checkTargetText(ctx, p.Caption, p.Targets, "socialProfileIds"); err != nil {
 		return nil, err
 	}
-	pm, err := a.prepareMedia(ctx, workspaceID, p.CreatedBy, in.MediaURLs, networksOf(p.Targets))
+	pm, err := a.media.prepareMedia(ctx, workspaceID, p.CreatedBy, in.MediaURLs, networksOf(p.Targets))
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +112,7 @@ func (a *App) CreatePost(ctx context.Context, workspaceID string, in PostInput) 
 }
 
 // ValidatePost runs every check of CreatePost and stores nothing.
-func (a *App) ValidatePost(ctx context.Context, workspaceID string, in PostInput) (*PostCheck, error) {
+func (a *Posts) ValidatePost(ctx context.Context, workspaceID string, in PostInput) (*PostCheck, error) {
 	p, err := a.buildPost(ctx, a.store, workspaceID, in)
 	if err != nil {
 		return nil, err
@@ -120,7 +120,7 @@ func (a *App) ValidatePost(ctx context.Context, workspaceID string, in PostInput
 	// Validation downloads and checks the media as creation does, and keeps
 	// them: POST /post with the same mediaUrls then reuses the stored files
 	// and derived copies, and files no post takes are collected.
-	pm, err := a.prepareMedia(ctx, workspaceID, p.CreatedBy, in.MediaURLs, networksOf(p.Targets))
+	pm, err := a.media.prepareMedia(ctx, workspaceID, p.CreatedBy, in.MediaURLs, networksOf(p.Targets))
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +133,7 @@ func (a *App) ValidatePost(ctx context.Context, workspaceID string, in PostInput
 }
 
 // buildPost validates the input and returns the post it describes.
-func (a *App) buildPost(ctx context.Context, q store.Querier, workspaceID string, in PostInput) (*herald.Post, error) {
+func (a *Posts) buildPost(ctx context.Context, q store.Querier, workspaceID string, in PostInput) (*herald.Post, error) {
 	m, err := a.writer(ctx, q, workspaceID, "create posts")
 	if err != nil {
 		return nil, err
@@ -177,7 +177,7 @@ const PublishNowGrace = 5 * time.Minute
 // within PublishNowGrace in the past becomes now, so that the post is
 // published at once and is not reported late for the moments it took to
 // arrive.
-func (a *App) checkSchedule(at *time.Time, targets int, now time.Time) (*time.Time, error) {
+func (a *Posts) checkSchedule(at *time.Time, targets int, now time.Time) (*time.Time, error) {
 	if at == nil {
 		return nil, nil
 	}
@@ -199,7 +199,7 @@ func (a *App) checkSchedule(at *time.Time, targets int, now time.Time) (*time.Ti
 
 // buildTargets resolves profile ids to targets of p. A profile of another
 // workspace is not found, like one that does not exist.
-func (a *App) buildTargets(ctx context.Context, q store.Querier, p *herald.Post, ids []string, field string) ([]*herald.PostTarget, error) {
+func (a *Posts) buildTargets(ctx context.Context, q store.Querier, p *herald.Post, ids []string, field string) ([]*herald.PostTarget, error) {
 	if len(ids) > herald.MaxTargetsPerPost {
 		return nil, herald.Errorf(herald.EINVALID, "%s: at most %d social profiles per post (got %d)", field, herald.MaxTargetsPerPost, len(ids))
 	}
@@ -236,12 +236,12 @@ func (a *App) buildTargets(ctx context.Context, q store.Querier, p *herald.Post,
 
 // GetPost returns a post group the caller may see. workspaceID is optional;
 // when given, a post of another workspace is not found.
-func (a *App) GetPost(ctx context.Context, workspaceID, id string) (*herald.Post, error) {
+func (a *Posts) GetPost(ctx context.Context, workspaceID, id string) (*herald.Post, error) {
 	p, _, err := a.findPost(ctx, a.store, workspaceID, id)
 	return p, err
 }
 
-func (a *App) findPost(ctx context.Context, q store.Querier, workspaceID, id string) (*herald.Post, *herald.Member, error) {
+func (a *Posts) findPost(ctx context.Context, q store.Querier, workspaceID, id string) (*herald.Post, *herald.Member, error) {
 	nf := herald.Errorf(herald.ENOTFOUND, "Post %q not found.", id)
 	if !herald.ValidID(id) {
 		return nil, nil, nf
@@ -296,7 +296,7 @@ func pageBounds(page, perPage int) (offset, limit int, err error) {
 }
 
 // ListPosts lists a workspace's post groups, newest first.
-func (a *App) ListPosts(ctx context.Context, p ListPostsParams) ([]*herald.Post, error) {
+func (a *Posts) ListPosts(ctx context.Context, p ListPostsParams) ([]*herald.Post, error) {
 	if _, err := a.member(ctx, a.store, p.WorkspaceID); err != nil {
 		return nil, err
 	}
@@ -320,7 +320,7 @@ func (a *App) ListPosts(ctx context.Context, p ListPostsParams) ([]*herald.Post,
 // UpdatePost changes a post group: its schedule (Ocoya's PATCH) and, as
 // Herald's extension, its caption, media and profiles. A post that is being
 // published or has been published cannot be changed.
-func (a *App) UpdatePost(ctx context.Context, workspaceID, id string, patch PostPatch) (*herald.Post, error) {
+func (a *Posts) UpdatePost(ctx context.Context, workspaceID, id string, patch PostPatch) (*herald.Post, error) {
 	// New media are fetched, and the files checked against the networks the
 	// post will go to, before the transaction (media.go).
 	pm, merr := a.preparePatchMedia(ctx, workspaceID, id, patch)
@@ -415,7 +415,7 @@ func (a *App) UpdatePost(ctx context.Context, workspaceID, id string, patch Post
 				}
 			}
 		}
-		if err := a.linkPostMedia(ctx, tx, p); err != nil {
+		if err := a.media.linkPostMedia(ctx, tx, p); err != nil {
 			return err
 		}
 		// Any change may change what a queued job would publish: the old
@@ -429,7 +429,7 @@ func (a *App) UpdatePost(ctx context.Context, workspaceID, id string, patch Post
 }
 
 // replaceTargets makes p's targets those of ids, keeping existing targets.
-func (a *App) replaceTargets(ctx context.Context, tx store.Tx, p *herald.Post, ids []string) error {
+func (a *Posts) replaceTargets(ctx context.Context, tx store.Tx, p *herald.Post, ids []string) error {
 	wanted, err := a.buildTargets(ctx, tx, p, ids, "socialProfileIds")
 	if err != nil {
 		return err
@@ -479,7 +479,7 @@ func changeable(p *herald.Post, verb string) error {
 // post that is being published cannot be deleted until that is done. With
 // remote, what was published is first deleted from the networks; if a
 // network refuses, nothing is deleted in Herald and the error says which.
-func (a *App) DeletePost(ctx context.Context, workspaceID, id string, remote bool) error {
+func (a *Posts) DeletePost(ctx context.Context, workspaceID, id string, remote bool) error {
 	if remote {
 		if err := a.deleteRemote(ctx, workspaceID, id); err != nil {
 			return err
@@ -496,7 +496,7 @@ func (a *App) DeletePost(ctx context.Context, workspaceID, id string, remote boo
 				return err
 			}
 		}
-		if err := a.releasePostMedia(ctx, tx, p); err != nil {
+		if err := a.media.releasePostMedia(ctx, tx, p); err != nil {
 			return err
 		}
 		return tx.DeletePost(ctx, p.ID)
@@ -504,7 +504,7 @@ func (a *App) DeletePost(ctx context.Context, workspaceID, id string, remote boo
 }
 
 // deleteRemote deletes a post's publications from their networks.
-func (a *App) deleteRemote(ctx context.Context, workspaceID, id string) error {
+func (a *Posts) deleteRemote(ctx context.Context, workspaceID, id string) error {
 	p, m, err := a.findPost(ctx, a.store, workspaceID, id)
 	if err != nil {
 		return err
@@ -558,4 +558,59 @@ func describeTarget(t *herald.PostTarget) string {
 		return fmt.Sprintf("%s (%s)", t.Profile.Name, t.Provider)
 	}
 	return t.Provider
+}
+
+// preparePatchMedia prepares the media a post will have after patch, for
+// the networks it will go to: new mediaUrls are downloaded; unchanged files
+// are checked again when the networks change. The caller's transaction
+// checks everything again; this runs first so that no file is fetched for
+// a post the caller may not change.
+func (a *Posts) preparePatchMedia(ctx context.Context, workspaceID, id string, patch PostPatch) (*preparedMedia, error) {
+	p, m, err := a.findPost(ctx, a.store, workspaceID, id)
+	if err != nil {
+		return nil, err
+	}
+	if !m.Role.CanWrite() {
+		return nil, herald.Errorf(herald.EFORBIDDEN, "Your role in this workspace (%s) cannot change posts.", m.Role)
+	}
+	if err := changeable(p, "changed"); err != nil {
+		return nil, err
+	}
+	networks := networksOf(p.Targets)
+	if patch.SocialProfileIDs != nil {
+		if networks, err = a.media.profileNetworks(ctx, p.WorkspaceID, *patch.SocialProfileIDs); err != nil {
+			return nil, err
+		}
+	}
+	if patch.MediaURLs != nil {
+		if err := herald.ValidateMediaURLs(*patch.MediaURLs); err != nil {
+			return nil, err
+		}
+		return a.media.prepareMedia(ctx, p.WorkspaceID, m.UserID, *patch.MediaURLs, networks)
+	}
+	items := make([]*herald.Media, len(p.Media))
+	sources := make([]string, len(p.Media))
+	for i, pm := range p.Media {
+		sources[i] = pm.SourceURL
+	}
+	for i, pm := range p.Media {
+		if pm.MediaID == "" {
+			// Saved before Herald stored files: fetch them now, as if
+			// the patch had sent them.
+			return a.media.prepareMedia(ctx, p.WorkspaceID, m.UserID, sources, networks)
+		}
+		if items[i], err = a.store.FindMediaByID(ctx, pm.MediaID); herald.ErrorCode(err) == herald.ENOTFOUND {
+			return nil, herald.Errorf(herald.EINVALID, "mediaUrls[%d]: %s is no longer stored; send mediaUrls again", i, pm.SourceURL)
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	if err := a.media.applyMediaRules(ctx, items, sources, networks); err != nil {
+		return nil, err
+	}
+	pm := a.media.prepared(items, sources)
+	for i := range pm.list {
+		pm.list[i].AltText = p.Media[i].AltText
+	}
+	return pm, nil
 }

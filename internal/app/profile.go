@@ -11,7 +11,7 @@ import (
 )
 
 // ListSocialProfiles lists a workspace's connected social profiles.
-func (a *App) ListSocialProfiles(ctx context.Context, workspaceID string) ([]*herald.SocialProfile, error) {
+func (a *Connections) ListSocialProfiles(ctx context.Context, workspaceID string) ([]*herald.SocialProfile, error) {
 	if _, err := a.member(ctx, a.store, workspaceID); err != nil {
 		return nil, err
 	}
@@ -32,7 +32,7 @@ type ConnectionInfo struct {
 // network this Herald cannot connect through a browser yet, or cannot
 // connect before a setting is made, is refused here at once (400) rather
 // than by the page the URL leads to.
-func (a *App) ConnectionURL(ctx context.Context, workspaceID, provider string) (*ConnectionInfo, error) {
+func (a *Connections) ConnectionURL(ctx context.Context, workspaceID, provider string) (*ConnectionInfo, error) {
 	if _, err := a.manager(ctx, a.store, workspaceID, "connect social profiles"); err != nil {
 		return nil, err
 	}
@@ -77,7 +77,7 @@ func (a *App) ConnectionURL(ctx context.Context, workspaceID, provider string) (
 
 // Networks returns the descriptors of the networks this Herald publishes
 // to, sorted by id: what the API, the web app and --help show of them.
-func (a *App) Networks() []provider.Descriptor {
+func (a *base) Networks() []provider.Descriptor {
 	if a.providers == nil {
 		return nil
 	}
@@ -85,7 +85,7 @@ func (a *App) Networks() []provider.Descriptor {
 }
 
 // descriptor returns the descriptor of the registered network with id.
-func (a *App) descriptor(id string) (provider.Descriptor, bool) {
+func (a *base) descriptor(id string) (provider.Descriptor, bool) {
 	if a.providers != nil {
 		return a.providers.Descriptor(id)
 	}
@@ -94,7 +94,7 @@ func (a *App) descriptor(id string) (provider.Descriptor, bool) {
 
 // normalizeProvider maps what a user typed to a provider id: an id or
 // alias of a registered network, else of the table of network ids.
-func (a *App) normalizeProvider(s string) string {
+func (a *base) normalizeProvider(s string) string {
 	if a.providers != nil {
 		if p, ok := a.providers.Resolve(s); ok {
 			return p.Name()
@@ -106,7 +106,7 @@ func (a *App) normalizeProvider(s string) string {
 // connectable lists the networks this Herald connects through a connection
 // URL (its providers with a browser flow) and those it connects only with
 // credentials, as registered.
-func (a *App) connectable() (oauth, creds []string) {
+func (a *base) connectable() (oauth, creds []string) {
 	for _, d := range a.Networks() {
 		switch {
 		case d.Connect.OAuth != nil && a.ServerOAuthAvailable(d.ID):
@@ -121,7 +121,7 @@ func (a *App) connectable() (oauth, creds []string) {
 // missingSettings names the settings connecting a network still needs: the
 // secret key that seals the tokens, and whatever the network's provider
 // reports missing (an OAuth application's client id and secret).
-func (a *App) missingSettings(name string) []string {
+func (a *base) missingSettings(name string) []string {
 	var missing []string
 	if a.sealer == nil {
 		missing = append(missing, "HERALD_SECRET_KEY")
@@ -143,7 +143,7 @@ func orNone(names []string) string {
 
 // displayName is how people call a network: its descriptor's name, else
 // the table of network ids' (herald.NetworkName).
-func (a *App) displayName(id string) string {
+func (a *base) displayName(id string) string {
 	if d, ok := a.descriptor(id); ok && d.Name != "" {
 		return d.Name
 	}

@@ -13,7 +13,7 @@ import (
 // (graphemes, weighted characters, URLs as a fixed length, an instance's
 // own limit) and refuses a caption a network would refuse. It runs before
 // any transaction: reading an instance's limits may take a request.
-func (a *App) checkText(ctx context.Context, workspaceID, caption string, profileIDs []string, field string) ([]TargetCheck, error) {
+func (a *Posts) checkText(ctx context.Context, workspaceID, caption string, profileIDs []string, field string) ([]TargetCheck, error) {
 	profiles := make([]*herald.SocialProfile, 0, len(profileIDs))
 	for _, id := range profileIDs {
 		if !herald.ValidID(id) {
@@ -32,7 +32,7 @@ func (a *App) checkText(ctx context.Context, workspaceID, caption string, profil
 }
 
 // checkTargetText is checkText for targets whose profiles are loaded.
-func (a *App) checkTargetText(ctx context.Context, caption string, targets []*herald.PostTarget, field string) ([]TargetCheck, error) {
+func (a *Posts) checkTargetText(ctx context.Context, caption string, targets []*herald.PostTarget, field string) ([]TargetCheck, error) {
 	profiles := make([]*herald.SocialProfile, len(targets))
 	for i, t := range targets {
 		profiles[i] = t.Profile
@@ -40,7 +40,7 @@ func (a *App) checkTargetText(ctx context.Context, caption string, targets []*he
 	return a.checkProfilesText(ctx, caption, profiles, field)
 }
 
-func (a *App) checkProfilesText(ctx context.Context, caption string, profiles []*herald.SocialProfile, field string) ([]TargetCheck, error) {
+func (a *Posts) checkProfilesText(ctx context.Context, caption string, profiles []*herald.SocialProfile, field string) ([]TargetCheck, error) {
 	checks := make([]TargetCheck, 0, len(profiles))
 	for i, prof := range profiles {
 		if prof == nil {
@@ -74,7 +74,7 @@ func (a *App) checkProfilesText(ctx context.Context, caption string, profiles []
 // network publishes for it where it does (a Mastodon instance's limits),
 // else the rule table. known is false when neither is available: the
 // network then decides.
-func (a *App) rulesFor(ctx context.Context, prof *herald.SocialProfile) (provider.Rules, bool) {
+func (a *Posts) rulesFor(ctx context.Context, prof *herald.SocialProfile) (provider.Rules, bool) {
 	if p, err := a.Provider(prof.Provider); err == nil && a.sealer != nil && len(prof.Credentials) > 0 {
 		if acct, err := a.OpenAccount(ctx, prof); err == nil {
 			if r, err := p.Rules(ctx, acct); err == nil {
@@ -91,7 +91,7 @@ func (a *App) rulesFor(ctx context.Context, prof *herald.SocialProfile) (provide
 
 // countingNote explains how the network counts a caption, as its
 // descriptor says.
-func (a *App) countingNote(network string) string {
+func (a *base) countingNote(network string) string {
 	d, _ := a.descriptor(network)
 	return d.CountingNote
 }

@@ -8,12 +8,12 @@ import (
 )
 
 // Me returns the current user.
-func (a *App) Me(ctx context.Context) (*herald.User, error) {
+func (a *Accounts) Me(ctx context.Context) (*herald.User, error) {
 	return currentUser(ctx)
 }
 
 // ListWorkspaces lists the current user's workspaces.
-func (a *App) ListWorkspaces(ctx context.Context) ([]*herald.Workspace, error) {
+func (a *Workspaces) ListWorkspaces(ctx context.Context) ([]*herald.Workspace, error) {
 	u, err := currentUser(ctx)
 	if err != nil {
 		return nil, err
@@ -26,7 +26,7 @@ func (a *App) ListWorkspaces(ctx context.Context) ([]*herald.Workspace, error) {
 }
 
 // CreateWorkspace creates a workspace owned by the current user.
-func (a *App) CreateWorkspace(ctx context.Context, name string) (*herald.Workspace, error) {
+func (a *Workspaces) CreateWorkspace(ctx context.Context, name string) (*herald.Workspace, error) {
 	u, err := currentUser(ctx)
 	if err != nil {
 		return nil, err
@@ -49,7 +49,7 @@ func (a *App) CreateWorkspace(ctx context.Context, name string) (*herald.Workspa
 }
 
 // ListMembers lists a workspace's members.
-func (a *App) ListMembers(ctx context.Context, workspaceID string) ([]*herald.Member, error) {
+func (a *Workspaces) ListMembers(ctx context.Context, workspaceID string) ([]*herald.Member, error) {
 	if _, err := a.member(ctx, a.store, workspaceID); err != nil {
 		return nil, err
 	}
