@@ -251,7 +251,7 @@ func (e *Engine[TTx]) requeueOverdue(ctx context.Context) {
 	overdue, err := e.store.FindOverdueTargets(ctx, e.now().Add(-overdueAfter), 500)
 	if err != nil {
 		if ctx.Err() == nil {
-			e.log.Warn("look for overdue posts", "error", err)
+			e.log.WarnContext(ctx, "look for overdue posts", "error", err)
 		}
 		return
 	}
@@ -264,7 +264,7 @@ func (e *Engine[TTx]) requeueOverdue(ctx context.Context) {
 			}
 			if err != nil && !errors.Is(err, river.ErrNotFound) {
 				if ctx.Err() == nil {
-					e.log.Warn("look up a publish job", "job_id", *o.JobID, "error", err)
+					e.log.WarnContext(ctx, "look up a publish job", "job_id", *o.JobID, "error", err)
 				}
 				continue
 			}
@@ -275,14 +275,14 @@ func (e *Engine[TTx]) requeueOverdue(ctx context.Context) {
 		}
 		if err != nil {
 			if ctx.Err() == nil {
-				e.log.Warn("requeue an overdue publication", "target_id", o.TargetID, "error", err)
+				e.log.WarnContext(ctx, "requeue an overdue publication", "target_id", o.TargetID, "error", err)
 			}
 			continue
 		}
 		n++
 	}
 	if n > 0 {
-		e.log.Warn("requeued overdue publications whose jobs were gone", "count", n)
+		e.log.WarnContext(ctx, "requeued overdue publications whose jobs were gone", "count", n)
 	}
 }
 
@@ -300,7 +300,7 @@ func (e *Engine[TTx]) heartbeat(ctx context.Context) {
 		}
 		now := e.now()
 		if err := e.store.HeartbeatWorkerNode(ctx, e.cfg.NodeID, e.started, now); err != nil && ctx.Err() == nil {
-			e.log.Warn("worker heartbeat", "error", err)
+			e.log.WarnContext(ctx, "worker heartbeat", "error", err)
 		}
 		if now.Sub(e.swept) >= e.cfg.SweepInterval {
 			e.swept = now
@@ -308,7 +308,7 @@ func (e *Engine[TTx]) heartbeat(ctx context.Context) {
 		}
 		// Forget nodes that have been gone a long time.
 		if err := e.store.DeleteWorkerNodesBefore(ctx, now.Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
-			e.log.Warn("forget old worker nodes", "error", err)
+			e.log.WarnContext(ctx, "forget old worker nodes", "error", err)
 		}
 	}
 }
@@ -323,7 +323,7 @@ func (e *Engine[TTx]) heartbeat(ctx context.Context) {
 func (e *Engine[TTx]) Stop(ctx context.Context) error {
 	err := e.client.Stop(ctx)
 	if err != nil && ctx.Err() != nil {
-		e.log.Warn("publications were still in flight when the shutdown timeout ran out; cutting them off, their outcome is reconciled at the next start")
+		e.log.WarnContext(ctx, "publications were still in flight when the shutdown timeout ran out; cutting them off, their outcome is reconciled at the next start")
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cutOffWait)
 		err = e.client.StopAndCancel(cctx)
 		cancel()

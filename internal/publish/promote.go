@@ -124,7 +124,7 @@ func (e *Engine[TTx]) promoter(ctx context.Context) {
 	defer t.Stop()
 	for {
 		if n, err := e.promoteDue(ctx); err != nil && ctx.Err() == nil {
-			e.log.Warn("making due publish jobs available", "error", err, "moved", n)
+			e.log.WarnContext(ctx, "making due publish jobs available", "error", err, "moved", n)
 		}
 		select {
 		case <-ctx.Done():

@@ -94,7 +94,7 @@ func (w *worker) Work(ctx context.Context, job *river.Job[PublishArgs]) error {
 			return err
 		}
 		t.LeaseUntil = &lease
-		log.Warn("reconciling an attempt that ended without recording its outcome")
+		log.WarnContext(ctx, "reconciling an attempt that ended without recording its outcome")
 		return w.attempt(ctx, log, p, t, prof, true)
 	}
 	return nil // published, failed, needs attention or draft: nothing to do
@@ -172,7 +172,7 @@ func (w *worker) attempt(ctx context.Context, log *slog.Logger, p *herald.Post, 
 		// reach the network. Release the lease so the retry starts afresh.
 		// The target shows a safe text; the cause is logged with the post
 		// and target ids.
-		log.Error("publish attempt failed before reaching the network", "error", err)
+		log.ErrorContext(ctx, "publish attempt failed before reaching the network", "error", err)
 		o = outcome{state: herald.TargetScheduled, code: "internal", msg: "Herald could not prepare the post: " + safeMessage(err, t), retryAt: w.backoff(t.Attempts)}
 		switch {
 		case reconcile && t.Attempts >= w.cfg.MaxAttempts:
@@ -212,10 +212,10 @@ func (w *worker) run(ctx context.Context, log *slog.Logger, p *herald.Post, t *h
 		res, err := prov.Find(fctx, acct, req)
 		switch {
 		case err == nil:
-			log.Info("reconciled: the post is on the network")
+			log.InfoContext(ctx, "reconciled: the post is on the network")
 			return outcome{state: herald.TargetPublished, published: res}, nil
 		case errors.Is(err, provider.ErrNotPublished):
-			log.Info("reconciled: the post is not on the network; publishing")
+			log.InfoContext(ctx, "reconciled: the post is not on the network; publishing")
 		case errors.Is(err, provider.ErrCannotTell):
 			return outcome{state: herald.TargetNeedsAttention, code: "outcome_unknown",
 				msg: fmt.Sprintf("Herald was interrupted while publishing to %s and %s offers no way to check whether the post went out. Check the account; if it is not there, retry with confirmation.", t.Provider, t.Provider)}, nil
@@ -248,7 +248,7 @@ func (w *worker) run(ctx context.Context, log *slog.Logger, p *herald.Post, t *h
 			kind = provider.KindUnauthorized
 		}
 	}
-	log.Info("publish attempt failed", "kind", kind.String(), "error", err)
+	log.InfoContext(ctx, "publish attempt failed", "kind", kind.String(), "error", err)
 	code, msg := codeOf(err), messageOf(err, t)
 	switch kind {
 	case provider.KindTransient, provider.KindTokenExpired:
@@ -415,13 +415,13 @@ func (w *worker) record(ctx context.Context, log *slog.Logger, p *herald.Post, t
 	}
 	switch o.state {
 	case herald.TargetPublished:
-		log.Info("published", "remote_id", o.published.RemoteID, "url", o.published.URL)
+		log.InfoContext(ctx, "published", "remote_id", o.published.RemoteID, "url", o.published.URL)
 	case herald.TargetScheduled, herald.TargetPublishing:
 		return river.JobSnooze(max(time.Second, o.retryAt.Sub(now)))
 	case herald.TargetFailed:
-		log.Warn("publication failed", "code", o.code, "message", o.msg)
+		log.WarnContext(ctx, "publication failed", "code", o.code, "message", o.msg)
 	case herald.TargetNeedsAttention:
-		log.Warn("publication needs attention", "code", o.code, "message", o.msg)
+		log.WarnContext(ctx, "publication needs attention", "code", o.code, "message", o.msg)
 	}
 	return nil
 }
