@@ -35,14 +35,14 @@ func (m *Main) openMedia(ctx context.Context) (*app.MediaService, error) {
 			return nil, fmt.Errorf("media: bucket %q at %s: %w", mc.S3Bucket, mc.S3Endpoint, err)
 		}
 		blobs = s3
-		m.Log.Info("media store", "kind", "s3", "endpoint", mc.S3Endpoint, "bucket", mc.S3Bucket, "prefix", mc.S3Prefix)
+		m.Log.InfoContext(ctx, "media store", "kind", "s3", "endpoint", mc.S3Endpoint, "bucket", mc.S3Bucket, "prefix", mc.S3Prefix)
 	} else {
 		local, err := media.NewLocalStore(mc.Dir)
 		if err != nil {
 			return nil, err
 		}
 		blobs = local
-		m.Log.Info("media store", "kind", "local", "dir", mc.Dir)
+		m.Log.InfoContext(ctx, "media store", "kind", "local", "dir", mc.Dir)
 	}
 	fetcher := media.NewFetcher(media.FetcherConfig{
 		Policy:    safehttp.AddressPolicy{AllowPrivateNetworks: m.Config.AllowPrivateNetworks},

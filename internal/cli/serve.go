@@ -69,9 +69,9 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	}()
 	fileLimit, raised, err := raiseFileLimit()
 	if err != nil {
-		m.Log.Warn("could not raise the open-file limit", "limit", fileLimit, "error", err)
+		m.Log.WarnContext(ctx, "could not raise the open-file limit", "limit", fileLimit, "error", err)
 	} else if fileLimit > 0 {
-		m.Log.Info("open-file limit", "limit", fileLimit, "raised", raised)
+		m.Log.InfoContext(ctx, "open-file limit", "limit", fileLimit, "raised", raised)
 	}
 	db, applied, err := openStore(ctx, m.Config, m.env.now())
 	if err != nil {
@@ -79,7 +79,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	}
 	m.db = db
 	for _, name := range applied {
-		m.Log.Info("applied migration", "name", name)
+		m.Log.InfoContext(ctx, "applied migration", "name", name)
 	}
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
@@ -238,16 +238,16 @@ func (m *Main) Run(ctx context.Context) error {
 	go func() { errc <- m.server.Serve(m.listener) }()
 	// A URL this machine can open, also when listening on every address.
 	fmt.Fprintf(m.env.stdout, "Herald is listening on %s (API at %s%s)\n", defaultPublicURL(m.listener.Addr()), m.Config.PublicURL, api.BasePath)
-	m.Log.Info("listening", "addr", m.Addr, "public_url", m.Config.PublicURL, "database", redactDSN(m.Config.DatabaseURL))
+	m.Log.InfoContext(ctx, "listening", "addr", m.Addr, "public_url", m.Config.PublicURL, "database", redactDSN(m.Config.DatabaseURL))
 	if w := publicURLWarning(m.Config.PublicURL); w != "" {
-		m.Log.Warn(w)
+		m.Log.WarnContext(ctx, w)
 	}
 	var serveErr error
 	select {
 	case serveErr = <-errc:
 	case <-ctx.Done():
 	}
-	m.Log.Info("shutting down", "timeout", m.Config.ShutdownTimeout)
+	m.Log.InfoContext(ctx, "shutting down", "timeout", m.Config.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
 	defer cancel()
 	if err := m.server.Shutdown(sctx); err != nil {
