@@ -136,7 +136,7 @@ func setupWithLog(t testing.TB, rateLimit int, log *slog.Logger, opts ...option)
 		t.Fatal(err)
 	}
 	o := setupOptions{services: app.ServicesConfig{Store: s, Config: app.Config{PublicURL: "https://herald.test"}, Now: c.Now, Log: log, Sealer: sealer,
-		Providers: newRegistry(t, provider.Env{Setting: func(string) string { return "" }, Client: http.DefaultClient, Now: c.Now, PublicURL: "https://herald.test"})}}
+		Providers: newRegistry(t, provider.Env{Client: http.DefaultClient, Now: c.Now, PublicURL: "https://herald.test"})}}
 	for _, opt := range opts {
 		opt(&o)
 	}

@@ -125,13 +125,15 @@ func newRegistry(cfg *config.Config, now func() time.Time) (*provider.Registry, 
 		Timeout: cfg.PublishTimeout,
 	})
 	env := provider.Env{
-		Setting:   func(flag string) string { return cfg.Networks[flag] },
 		Client:    client,
 		Now:       now,
 		PublicURL: cfg.PublicURL,
 	}
 	reg := provider.NewRegistry()
 	for _, n := range networks() {
+		for _, s := range n.Settings {
+			*s.Value = cfg.Networks[s.Flag]
+		}
 		p, err := n.New(env)
 		if err != nil {
 			return nil, err

@@ -136,17 +136,19 @@ func MaxLength(n int) func(string) string {
 }
 
 // Setting is one setting of a network: its flag, environment variable,
-// default and help, as config.Setting.
+// default and help, as config.Setting, and the field of the network's own
+// configuration that its value is read into.
 type Setting struct {
 	Flag, Env, Default, Help string
+	// Value is the typed field the composition root sets to the setting's
+	// value (its default when unset) before it calls Network.New; in a
+	// descriptor, which only describes, it points nowhere that is read.
+	Value *string `json:"-"`
 }
 
 // Env is what the composition root gives a network package to build its
 // Provider.
 type Env struct {
-	// Setting returns the value of one of the network's Settings by flag
-	// name (its default when unset).
-	Setting func(flag string) string
 	// Client makes every outbound request (it applies the address policy).
 	Client *http.Client
 	// Now is the clock.
@@ -156,7 +158,9 @@ type Env struct {
 }
 
 // Network is a network package's entry in the list the composition root
-// wires: its settings, known before it is built, and how to build it.
+// wires: its settings, known before it is built, and how to build it. The
+// root sets each setting's Value, then calls New, which reads the fields
+// the Values point to.
 type Network struct {
 	Settings []Setting
 	New      func(env Env) (Provider, error)

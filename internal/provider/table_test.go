@@ -33,7 +33,7 @@ var networksMD = []string{
 // registry holds the six networks with a package, as cli wires them; their
 // rows come from their descriptors, the others' from the shared table.
 func registry() *provider.Registry {
-	env := provider.Env{Setting: func(string) string { return "" }, Now: time.Now}
+	env := provider.Env{Now: time.Now}
 	reg := provider.NewRegistry()
 	for _, n := range []provider.Network{mastodon.Network(), bluesky.Network(), discord.Network(), slack.Network(), telegram.Network(), feed.Network()} {
 		p, err := n.New(env)

@@ -46,26 +46,28 @@ func describe() provider.Descriptor {
 			AltTextMax: 1000,
 		},
 		CountingNote: " (characters as people see them: an emoji is one)",
-		Settings:     settings(),
+		Settings:     settings(&Config{}),
 		CanFind:      true,
 	}
 }
 
 // settings are the network's own settings, known before it is built.
-func settings() []provider.Setting {
+func settings(c *Config) []provider.Setting {
 	return []provider.Setting{
-		{Flag: "bluesky-plc-url", Env: "HERALD_BLUESKY_PLC_URL", Default: DefaultPLC, Help: "the PLC directory that resolves Bluesky DIDs"},
-		{Flag: "bluesky-app-url", Env: "HERALD_BLUESKY_APP_URL", Default: DefaultAppURL, Help: "where links to published Bluesky posts point"},
+		{Flag: "bluesky-plc-url", Env: "HERALD_BLUESKY_PLC_URL", Default: DefaultPLC, Help: "the PLC directory that resolves Bluesky DIDs", Value: &c.PLCURL},
+		{Flag: "bluesky-app-url", Env: "HERALD_BLUESKY_APP_URL", Default: DefaultAppURL, Help: "where links to published Bluesky posts point", Value: &c.AppURL},
 	}
 }
 
 // Network is Bluesky's entry in the list of networks the composition
 // root wires.
 func Network() provider.Network {
+	c := &Config{}
 	return provider.Network{
-		Settings: settings(),
+		Settings: settings(c),
 		New: func(env provider.Env) (provider.Provider, error) {
-			return New(Config{PLCURL: env.Setting("bluesky-plc-url"), AppURL: env.Setting("bluesky-app-url"), Now: env.Now}, env.Client), nil
+			c.Now = env.Now
+			return New(*c, env.Client), nil
 		},
 	}
 }

@@ -42,25 +42,27 @@ func describe() provider.Descriptor {
 			PostsPerWindow: 30,
 			Window:         time.Minute,
 		},
-		Settings: settings(),
+		Settings: settings(&Config{}),
 		CanFind:  true,
 	}
 }
 
 // settings are the network's own settings, known before it is built.
-func settings() []provider.Setting {
+func settings(c *Config) []provider.Setting {
 	return []provider.Setting{
-		{Flag: "discord-api-url", Env: "HERALD_DISCORD_API_URL", Default: DefaultAPIBase, Help: "Discord's API base URL"},
+		{Flag: "discord-api-url", Env: "HERALD_DISCORD_API_URL", Default: DefaultAPIBase, Help: "Discord's API base URL", Value: &c.APIBase},
 	}
 }
 
 // Network is Discord's entry in the list of networks the composition
 // root wires.
 func Network() provider.Network {
+	c := &Config{}
 	return provider.Network{
-		Settings: settings(),
+		Settings: settings(c),
 		New: func(env provider.Env) (provider.Provider, error) {
-			return New(Config{APIBase: env.Setting("discord-api-url"), Now: env.Now}, env.Client), nil
+			c.Now = env.Now
+			return New(*c, env.Client), nil
 		},
 	}
 }

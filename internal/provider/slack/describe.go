@@ -38,25 +38,27 @@ func describe() provider.Descriptor {
 			PostsPerWindow: 1,
 			Window:         time.Second,
 		},
-		Settings: settings(),
+		Settings: settings(&Config{}),
 		CanFind:  false,
 	}
 }
 
 // settings are the network's own settings, known before it is built.
-func settings() []provider.Setting {
+func settings(c *Config) []provider.Setting {
 	return []provider.Setting{
-		{Flag: "slack-webhook-url", Env: "HERALD_SLACK_WEBHOOK_URL", Default: DefaultWebhookBase, Help: "Slack's incoming-webhook base URL"},
+		{Flag: "slack-webhook-url", Env: "HERALD_SLACK_WEBHOOK_URL", Default: DefaultWebhookBase, Help: "Slack's incoming-webhook base URL", Value: &c.WebhookBase},
 	}
 }
 
 // Network is Slack's entry in the list of networks the composition
 // root wires.
 func Network() provider.Network {
+	c := &Config{}
 	return provider.Network{
-		Settings: settings(),
+		Settings: settings(c),
 		New: func(env provider.Env) (provider.Provider, error) {
-			return New(Config{WebhookBase: env.Setting("slack-webhook-url"), Now: env.Now}, env.Client), nil
+			c.Now = env.Now
+			return New(*c, env.Client), nil
 		},
 	}
 }

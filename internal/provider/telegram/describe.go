@@ -48,25 +48,27 @@ func describe() provider.Descriptor {
 			PostsPerWindow: 20,
 			Window:         time.Minute,
 		},
-		Settings: settings(),
+		Settings: settings(&Config{}),
 		CanFind:  false,
 	}
 }
 
 // settings are the network's own settings, known before it is built.
-func settings() []provider.Setting {
+func settings(c *Config) []provider.Setting {
 	return []provider.Setting{
-		{Flag: "telegram-api-url", Env: "HERALD_TELEGRAM_API_URL", Default: DefaultAPIBase, Help: "Telegram's Bot API base URL"},
+		{Flag: "telegram-api-url", Env: "HERALD_TELEGRAM_API_URL", Default: DefaultAPIBase, Help: "Telegram's Bot API base URL", Value: &c.APIBase},
 	}
 }
 
 // Network is Telegram's entry in the list of networks the composition
 // root wires.
 func Network() provider.Network {
+	c := &Config{}
 	return provider.Network{
-		Settings: settings(),
+		Settings: settings(c),
 		New: func(env provider.Env) (provider.Provider, error) {
-			return New(Config{APIBase: env.Setting("telegram-api-url"), Now: env.Now}, env.Client), nil
+			c.Now = env.Now
+			return New(*c, env.Client), nil
 		},
 	}
 }
